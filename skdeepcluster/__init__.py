@@ -1,3 +1,17 @@
-"""Deep clustering estimators for scikit-learn users."""
+"""Deep clustering estimators for scikit-learn users.
+
+>>> from skdeepcluster import SPICEClustering
+"""
+
+from skdeepcluster.cluster import SPICEClustering
+from skdeepcluster.metrics import align_labels, clustering_accuracy, clustering_accuracy_scorer
 
 __version__ = "0.1.0"
+
+__all__ = [
+    "SPICEClustering",
+    "__version__",
+    "align_labels",
+    "clustering_accuracy",
+    "clustering_accuracy_scorer",
+]

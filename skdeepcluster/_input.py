@@ -1,0 +1,134 @@
+"""The input layer shared by every estimator: validation, image/vector detection, devices.
+
+Two kinds of input reach the networks:
+
+* vectors, shape ``(n_samples, n_features)``: tabular data or embedding matrices;
+* images, shape ``(n_samples, C, H, W)``: given as ``(n, H, W)``, ``(n, C, H, W)``, or as
+  2-D rows together with an ``image_shape`` parameter.
+"""
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What the networks need to know about the training input.
+
+    Attributes
+    ----------
+    kind : {"vector", "image"}
+    shape : tuple of int
+        Shape of one sample as the networks see it: ``(n_features,)`` or ``(C, H, W)``.
+    """
+
+    kind: str
+    shape: tuple
+
+    @property
+    def n_features(self):
+        return int(np.prod(self.shape))
+
+
+def _normalise_image_shape(image_shape):
+    """``(H, W)`` or ``(C, H, W)`` of positive ints -> ``(C, H, W)``."""
+    shape = tuple(image_shape)
+    if len(shape) not in (2, 3) or not all(
+        isinstance(s, numbers.Integral) and s > 0 for s in shape
+    ):
+        raise ValueError(
+            "image_shape must be (height, width) or (channels, height, width) of positive "
+            f"ints, got {image_shape!r}."
+        )
+    return (1, *shape) if len(shape) == 2 else shape
+
+
+def validate_input(estimator, X, *, reset, image_shape=None, min_samples=1):
+    """Check ``X`` and return ``(array, spec)`` with ``array`` float32 of shape (n, *spec.shape).
+
+    On ``reset=True`` (fit) this sets ``n_features_in_`` (and ``feature_names_in_`` for
+    DataFrames) exactly as sklearn's ``validate_data`` does; on ``reset=False`` it checks
+    the input against what was seen in ``fit``.
+    """
+    ndim = getattr(X, "ndim", None)
+    if ndim is not None and ndim >= 3:
+        X = check_array(
+            X,
+            allow_nd=True,
+            dtype=[np.float32, np.float64],
+            ensure_min_samples=min_samples,
+            input_name="X",
+        )
+        if X.ndim > 4:
+            raise ValueError(
+                f"Image input must have shape (n, H, W) or (n, C, H, W); got {X.ndim}-D input."
+            )
+        shape = X.shape[1:] if X.ndim == 4 else (1, *X.shape[1:])
+        if reset:
+            estimator.n_features_in_ = int(np.prod(shape))
+            if hasattr(estimator, "feature_names_in_"):
+                del estimator.feature_names_in_
+        elif tuple(shape) != tuple(estimator._input_spec.shape):
+            raise ValueError(
+                f"X has images of shape {tuple(shape)}, but {type(estimator).__name__} was "
+                f"fitted on images of shape {tuple(estimator._input_spec.shape)}."
+            )
+        spec = InputSpec("image", tuple(int(s) for s in shape))
+    else:
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=[np.float32, np.float64],
+            ensure_min_samples=min_samples,
+        )
+        if reset:
+            if image_shape is not None:
+                shape = _normalise_image_shape(image_shape)
+                if int(np.prod(shape)) != X.shape[1]:
+                    raise ValueError(
+                        f"image_shape={tuple(image_shape)} holds {int(np.prod(shape))} values "
+                        f"per sample, but X has {X.shape[1]} features."
+                    )
+                spec = InputSpec("image", shape)
+            else:
+                spec = InputSpec("vector", (X.shape[1],))
+        else:
+            spec = estimator._input_spec
+    X = np.ascontiguousarray(X, dtype=np.float32).reshape((X.shape[0], *spec.shape))
+    return X, spec
+
+
+def resolve_device(device):
+    """Turn the ``device`` parameter into a ``torch.device``, failing clearly.
+
+    ``"auto"`` picks CUDA when it is available, else the CPU.
+    """
+    if isinstance(device, str) and device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            "device must be 'auto', 'cpu', 'cuda', 'cuda:N' or a torch.device, "
+            f"got {device!r}."
+        ) from exc
+    if resolved.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} was requested but CUDA is not available on this machine "
+                "(torch.cuda.is_available() is False); use device='cpu' or 'auto'."
+            )
+        if resolved.index is not None and resolved.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} was requested but only {torch.cuda.device_count()} CUDA "
+                "device(s) are visible."
+            )
+    elif resolved.type != "cpu":
+        raise ValueError(f"device must be a CPU or CUDA device, got {device!r}.")
+    return resolved

@@ -1,0 +1,21 @@
+"""Weak and strong views of a batch, as batched torch ops on the batch's device."""
+
+from skdeepcluster.augment._image import ImageViews, cutout, random_affine
+from skdeepcluster.augment._vector import (
+    VectorViews,
+    feature_mask,
+    gaussian_noise,
+    scarf_resample,
+)
+from skdeepcluster.augment._views import make_views
+
+__all__ = [
+    "ImageViews",
+    "VectorViews",
+    "cutout",
+    "feature_mask",
+    "gaussian_noise",
+    "make_views",
+    "random_affine",
+    "scarf_resample",
+]

@@ -1,0 +1,5 @@
+"""The estimators, one module per method."""
+
+from skdeepcluster.cluster._spice import SPICEClustering
+
+__all__ = ["SPICEClustering"]

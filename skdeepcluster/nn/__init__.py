@@ -1,0 +1,15 @@
+"""Torch building blocks: backbones, heads, projectors and the EMA copy of a model."""
+
+from skdeepcluster.nn._backbones import ConvBackbone, MLPBackbone, build_backbone
+from skdeepcluster.nn._ema import ExponentialMovingAverage
+from skdeepcluster.nn._heads import MLP, MultiHead, l2_normalize
+
+__all__ = [
+    "ConvBackbone",
+    "ExponentialMovingAverage",
+    "MLP",
+    "MLPBackbone",
+    "MultiHead",
+    "build_backbone",
+    "l2_normalize",
+]

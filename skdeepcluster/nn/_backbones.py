@@ -1,0 +1,96 @@
+"""Backbones: an MLP for vectors and a small CNN for images.
+
+Both map a batch to a representation of ``out_features`` values; the estimators put
+projectors and cluster heads on top.
+"""
+
+import copy
+
+import torch
+from torch import nn
+
+
+class MLPBackbone(nn.Module):
+    """``in_features -> hidden... -> out_features`` with BatchNorm and ReLU between layers.
+
+    Parameters
+    ----------
+    in_features : int
+    hidden : tuple of int, default=(512, 512)
+    out_features : int, default=128
+    """
+
+    def __init__(self, in_features, hidden=(512, 512), out_features=128):
+        super().__init__()
+        layers, width = [], in_features
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.BatchNorm1d(h), nn.ReLU(inplace=True)]
+            width = h
+        layers.append(nn.Linear(width, out_features))
+        self.net = nn.Sequential(*layers)
+        self.out_features = out_features
+
+    def forward(self, x):
+        return self.net(x.flatten(1))
+
+
+class ConvBackbone(nn.Module):
+    """A small CNN for small images (digits, MNIST, 32x32 colour).
+
+    Each stage is two 3x3 conv-BN-ReLU layers, the first with stride 2 from the second
+    stage on; global average pooling and a linear layer give the representation.
+
+    Parameters
+    ----------
+    in_channels : int
+    widths : tuple of int, default=(32, 64, 128)
+    out_features : int, default=128
+    """
+
+    def __init__(self, in_channels, widths=(32, 64, 128), out_features=128):
+        super().__init__()
+        layers, width = [], in_channels
+        for stage, w in enumerate(widths):
+            stride = 1 if stage == 0 else 2
+            layers += [
+                nn.Conv2d(width, w, 3, stride=stride, padding=1, bias=False),
+                nn.BatchNorm2d(w),
+                nn.ReLU(inplace=True),
+                nn.Conv2d(w, w, 3, padding=1, bias=False),
+                nn.BatchNorm2d(w),
+                nn.ReLU(inplace=True),
+            ]
+            width = w
+        self.features = nn.Sequential(*layers)
+        self.fc = nn.Linear(width, out_features)
+        self.out_features = out_features
+
+    def forward(self, x):
+        h = self.features(x)
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(h, 1), 1))
+
+
+def build_backbone(spec, user_backbone=None, out_features=128, hidden=(512, 512),
+                   widths=(32, 64, 128)):
+    """The backbone for an input spec, or a fresh copy of the user's module.
+
+    A user module must map a batch of shape (B, *spec.shape) to (B, d); its output size
+    is found with one dry forward pass.
+    """
+    if user_backbone is not None:
+        module = copy.deepcopy(user_backbone)
+        with torch.no_grad():
+            was = module.training
+            module.eval()
+            out = module(torch.zeros((2, *spec.shape)))
+            module.train(was)
+        if out.ndim != 2:
+            raise ValueError(
+                "backbone must return a 2-D tensor (batch, features); it returned shape "
+                f"{tuple(out.shape)} for input of shape {(2, *spec.shape)}."
+            )
+        module.out_features = int(out.shape[1])
+        return module
+    if spec.kind == "image":
+        return ConvBackbone(spec.shape[0], widths=widths, out_features=out_features)
+    return MLPBackbone(spec.n_features, hidden=hidden, out_features=out_features)

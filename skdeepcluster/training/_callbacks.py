@@ -1,0 +1,38 @@
+"""Callbacks shared by the training regimes."""
+
+import math
+
+from skorch.callbacks import Callback, LRScheduler
+from torch.optim.lr_scheduler import LambdaLR
+
+from skdeepcluster.nn import ExponentialMovingAverage
+
+
+class EMAUpdate(Callback):
+    """Keeps ``ema_``, an exponential moving average of the net's module, updated after
+    every training batch.
+
+    Parameters
+    ----------
+    decay : float, default=0.999
+    """
+
+    def __init__(self, decay=0.999):
+        self.decay = decay
+
+    def on_train_begin(self, net, **kwargs):
+        self.ema_ = ExponentialMovingAverage(net.module_, self.decay)
+
+    def on_batch_end(self, net, training=True, **kwargs):
+        if training:
+            self.ema_.update(net.module_)
+
+
+def cosine_decay_scheduler(total_steps, cycles=7 / 16):
+    """FixMatch's schedule ``lr * cos(cycles * pi * t / T)``, stepped every batch."""
+    total = max(int(total_steps), 1)
+
+    def factor(step):
+        return math.cos(cycles * math.pi * min(step, total) / total)
+
+    return LRScheduler(policy=LambdaLR, lr_lambda=factor, step_every="batch")

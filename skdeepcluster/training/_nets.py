@@ -1,0 +1,151 @@
+"""One skorch ``NeuralNet`` per training regime, customised only through
+``train_step_single`` (and callbacks). Inputs arrive from skorch's data loader; views are
+made on the net's device.
+"""
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import ProgressBar
+
+from skdeepcluster.losses import (
+    fixmatch_consistency_loss,
+    nt_xent_loss,
+    pseudo_label_cross_entropy,
+)
+
+
+class _Criterion(torch.nn.Module):
+    """Wraps a functional loss so skorch can hold it as ``criterion`` with parameters."""
+
+    def __init__(self, **params):
+        super().__init__()
+        self.params = params
+
+
+class NTXentCriterion(_Criterion):
+    def forward(self, z1, z2):
+        return nt_xent_loss(z1, z2, **self.params)
+
+
+class HeadsCrossEntropy(_Criterion):
+    """Mean over heads of each head's pseudo-label cross-entropy."""
+
+    def forward(self, logits, targets):
+        losses = [
+            pseudo_label_cross_entropy(lg, tg, **self.params)
+            for lg, tg in zip(logits, targets, strict=True)
+        ]
+        return torch.stack(losses).mean()
+
+
+class FixMatchCriterion(_Criterion):
+    """``CE(labelled) + lambda_u * masked CE(strong, argmax weak)``."""
+
+    def forward(self, logits_lab, targets, logits_weak, logits_strong):
+        sup = pseudo_label_cross_entropy(logits_lab, targets)
+        unsup, mask = fixmatch_consistency_loss(
+            logits_weak, logits_strong, self.params["threshold"]
+        )
+        return sup + self.params["lambda_u"] * unsup, mask
+
+
+class ContrastiveNet(NeuralNet):
+    """Instance-contrastive pretraining (SimCLR-style): two strong views per sample,
+    NT-Xent on the module's projections.
+
+    ``views`` is an object with ``weak(x)`` / ``strong(x)`` methods.
+    """
+
+    def __init__(self, module, *args, views=None, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.views = views
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        x = batch[0].to(self.device)
+        z = self.module_(torch.cat([self.views.strong(x), self.views.strong(x)]))
+        z1, z2 = z.chunk(2)
+        loss = self.criterion_(z1, z2)
+        loss.backward()
+        return {"loss": loss, "y_pred": z}
+
+
+class MultiHeadPseudoLabelNet(NeuralNet):
+    """Trains several cluster heads on a frozen backbone, each on its own pseudo-labels.
+
+    The module has ``backbone`` (frozen; kept in eval mode) and ``heads`` (a
+    :class:`~skdeepcluster.nn.MultiHead`). Batches come from a
+    :class:`~skdeepcluster.training.PerHeadDataset`: inputs (B, H, ...) and labels
+    (B, H). Inputs get the strong view.
+    """
+
+    def __init__(self, module, *args, views=None, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.views = views
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        self.module_.backbone.eval()
+        x, y = batch[0].to(self.device), batch[1].to(self.device)
+        b, h = y.shape
+        with torch.no_grad():
+            feats = self.module_.backbone(self.views.strong(x.flatten(0, 1)))
+        feats = feats.view(b, h, -1).transpose(0, 1)  # (H, B, d)
+        logits = self.module_.heads.forward_each(feats)
+        loss = self.criterion_(logits, y.T)
+        loss.backward()
+        return {"loss": loss, "y_pred": logits}
+
+
+class FixMatchNet(NeuralNet):
+    """FixMatch: supervised CE on a labelled batch (weak view) plus the masked weak-to-strong
+    consistency on the unlabelled batch; all three go through one forward pass.
+
+    ``fit(X_unlabelled, labeled_X=..., labeled_y=...)``: each step draws
+    ``labeled_batch_size`` labelled samples (with replacement) from the labelled pool.
+    """
+
+    def __init__(self, module, *args, views=None, labeled_batch_size=64, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.views = views
+        self.labeled_batch_size = labeled_batch_size
+
+    def train_step_single(self, batch, labeled_X=None, labeled_y=None, **fit_params):
+        self._set_training(True)
+        xu = batch[0].to(self.device)
+        pick = torch.randint(len(labeled_y), (self.labeled_batch_size,))
+        xl = labeled_X[pick].to(self.device)
+        yl = labeled_y[pick].to(self.device)
+        n_l, n_u = xl.shape[0], xu.shape[0]
+        logits = self.module_(
+            torch.cat([self.views.weak(xl), self.views.weak(xu), self.views.strong(xu)])
+        )
+        logits_lab, logits_weak, logits_strong = logits.split([n_l, n_u, n_u])
+        loss, mask = self.criterion_(logits_lab, yl, logits_weak, logits_strong)
+        loss.backward()
+        self.history.record_batch("mask_rate", float(mask.mean()))
+        return {"loss": loss, "y_pred": logits}
+
+
+def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs, device,
+             optimizer, verbose, callbacks=(), **kwargs):
+    """A net with the package's common settings: no validation split, shuffled batches,
+    last incomplete batch dropped (BatchNorm needs > 1 sample), a progress bar when
+    ``verbose``."""
+    callbacks = list(callbacks)
+    if verbose:
+        callbacks.append(ProgressBar())
+    return net_class(
+        module,
+        criterion=criterion,
+        optimizer=optimizer,
+        max_epochs=max_epochs,
+        batch_size=max(2, min(int(batch_size), int(n_samples))),
+        train_split=None,
+        iterator_train__shuffle=True,
+        iterator_train__drop_last=True,
+        device=device,
+        callbacks=callbacks,
+        verbose=int(verbose),
+        **kwargs,
+    )
