@@ -1,0 +1,161 @@
+"""Registry of the methods the benchmark harness runs.
+
+Each entry is a :class:`Method`: a factory ``(n_clusters, seed, device) -> estimator``
+plus the input kind it expects ("images": float32 (n, H, W) in [0, 1]; "vectors": the
+same pixels flattened to (n, H*W)). Register a new one with :func:`register`; see
+docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import skdeepcluster
+
+__all__ = ["Method", "REGISTRY", "register", "get_methods", "PUBLISHED"]
+
+
+@dataclass
+class Method:
+    name: str
+    factory: Callable[[int, int, str], Any]
+    input: str = "vectors"  # "images" | "vectors"
+    family: str = "peer"  # "skdeepcluster" | "composite" | "ablation" | "peer"
+    uses_device: bool = False  # False: the estimator runs on CPU whatever --device says
+    note: str = ""
+    published_key: str | None = None  # key into PUBLISHED
+    extra: dict = field(default_factory=dict)
+
+
+REGISTRY: dict[str, Method] = {}
+
+
+def register(method: Method) -> Method:
+    if method.input not in ("images", "vectors"):
+        raise ValueError(f"{method.name}: input must be 'images' or 'vectors'")
+    REGISTRY[method.name] = method
+    return method
+
+
+def get_methods(names=None) -> list[Method]:
+    if not names:
+        return list(REGISTRY.values())
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise KeyError(f"unknown method(s) {unknown}; known: {sorted(REGISTRY)}")
+    return [REGISTRY[n] for n in names]
+
+
+# Figures published in the papers (not measured here), per method key and dataset.
+# SPC = SelectivePseudoLabelClustering. MNIST is MNIST-full (70,000 images), so it is
+# reported beside the "mnist" dataset and, flagged, beside "mnist-test".
+PUBLISHED = {
+    "SPC": {
+        "mnist": {"acc": 0.992, "nmi": 0.975, "note": "published, MNIST-full (70k)"},
+        "mnist-test": {"acc": 0.992, "nmi": 0.975,
+                       "note": "published on MNIST-full (70k), not the 10k test set"},
+        "usps": {"acc": 0.984, "nmi": 0.954, "note": "published"},
+        "fashion-mnist": {"acc": 0.679, "nmi": 0.735, "note": "published"},
+    },
+    # SPICE, ClusMatch and MTDC report no MNIST / Fashion-MNIST / USPS / digits figures.
+}
+
+# ----------------------------------------------------------------- skdeepcluster
+SKDEEPCLUSTER_ESTIMATORS = {
+    # class name -> published key
+    "SPICEClustering": None,
+    "SelectivePseudoLabelClustering": "SPC",
+    "ClusMatch": None,
+    "MutualTaughtClustering": None,
+}
+
+
+def _skd_factory(cls, **extra):
+    def factory(n_clusters, seed, device):
+        return cls(n_clusters=n_clusters, random_state=seed, device=device, **extra)
+
+    return factory
+
+
+def _peer_kmeans(n_clusters, seed, device):
+    from sklearn.cluster import KMeans
+
+    return KMeans(n_clusters=n_clusters, n_init=10, random_state=seed)
+
+
+def _peer_gmm(n_clusters, seed, device):
+    from sklearn.mixture import GaussianMixture
+
+    return GaussianMixture(n_components=n_clusters, covariance_type="diag", random_state=seed)
+
+
+def _clusmatch_on(clusmatch, base_factory):
+    def factory(n_clusters, seed, device):
+        return clusmatch(n_clusters=n_clusters, base_estimator=base_factory(n_clusters, seed,
+                                                                             device),
+                         random_state=seed, device=device)
+
+    return factory
+
+
+def _register_skdeepcluster():
+    present = {name: getattr(skdeepcluster, name, None) for name in SKDEEPCLUSTER_ESTIMATORS}
+    present = {k: v for k, v in present.items() if v is not None}
+    for name, cls in present.items():
+        register(Method(name, _skd_factory(cls), input="images", family="skdeepcluster",
+                        uses_device=True, published_key=SKDEEPCLUSTER_ESTIMATORS[name]))
+    if "MutualTaughtClustering" in present:
+        register(Method("MutualTaughtClustering (no mutual terms)",
+                        _skd_factory(present["MutualTaughtClustering"], bce_weight=0.0,
+                                     pcl_weight=0.0),
+                        input="images", family="ablation", uses_device=True,
+                        note="ablation: bce_weight=0, pcl_weight=0"))
+    if "ClusMatch" in present:
+        bases = {k: _skd_factory(v) for k, v in present.items() if k != "ClusMatch"}
+        bases["KMeans"] = _peer_kmeans
+        bases["GaussianMixture"] = _peer_gmm
+        for base_name, base_factory in bases.items():
+            register(Method(f"ClusMatch on top of {base_name}",
+                            _clusmatch_on(present["ClusMatch"], base_factory),
+                            input="images", family="composite", uses_device=True))
+
+
+# --------------------------------------------------------------------------- peers
+def _n2d(n_clusters, seed, device):
+    from n2d import AEUMAPGMM
+
+    return AEUMAPGMM(n_clusters=n_clusters, epochs=50, n_neighbors=15, min_dist=0.0,
+                     random_state=seed, device=device)
+
+
+def _clustpy_factory(class_name):
+    def factory(n_clusters, seed, device):
+        try:
+            import clustpy.deep as cdeep
+        except Exception as exc:  # ImportError, or torchvision failing to load
+            raise ImportError(
+                f"clustpy not importable ({type(exc).__name__}: {exc}); clustpy requires "
+                "torchvision, and installing it from PyPI would replace this torch"
+            ) from exc
+        import torch
+
+        cls = getattr(cdeep, class_name)
+        return cls(n_clusters=n_clusters, random_state=seed, device=torch.device(device))
+
+    return factory
+
+
+def _register_peers():
+    register(Method("KMeans", _peer_kmeans, note="raw pixels, n_init=10"))
+    register(Method("GaussianMixture", _peer_gmm, note="raw pixels, diagonal covariance"))
+    register(Method("AE+UMAP+GMM", _n2d, uses_device=True,
+                    note="N2D-style: MLP AE d-500-500-2000-10 (50 epochs, Adam 1e-3), "
+                    "UMAP 10-d (n_neighbors=15, min_dist=0), full-covariance GMM"))
+    for name in ("DEC", "IDEC", "DCN"):
+        register(Method(f"clustpy.{name}", _clustpy_factory(name), uses_device=True,
+                        note="clustpy defaults"))
+
+
+_register_skdeepcluster()
+_register_peers()

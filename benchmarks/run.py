@@ -1,0 +1,348 @@
+"""Benchmark harness: run a profile, write results/<name>.csv, .md and .png.
+
+    python benchmarks/run.py --profile quick
+    python benchmarks/run.py --profile quick --methods KMeans,GaussianMixture \
+        --datasets digits --output-name peers-quick
+
+Every (dataset, method, seed) runs in its own subprocess (benchmarks/worker.py) with a
+time limit; its peak RSS comes from os.wait4 on that child. A crash, timeout, missing
+dependency or missing data gives a row whose ``status`` says so.
+See docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path[:0] = [str(HERE), str(REPO)]
+
+PROFILES = {
+    # budget_s: wall budget for the whole profile; each run's limit is
+    # min(max_run_s, remaining budget / remaining runs), at least min_run_s.
+    "quick": dict(datasets=["digits", "mnist-test"], seeds=[0], budget_s=27 * 60,
+                  max_run_s=300, min_run_s=30),
+    "full": dict(datasets=["digits", "mnist-test", "fashion-mnist"], seeds=[0, 1, 2],
+                 budget_s=None, max_run_s=3600, min_run_s=60),
+}
+
+COLUMNS = ["dataset", "method", "family", "seed", "status", "acc", "nmi", "ari", "fit_s",
+           "wall_s", "peak_rss_mb", "device", "n_samples", "n_clusters_found", "time_limit_s",
+           "published_acc", "published_nmi", "published_note", "note"]
+
+
+def default_shared_data():
+    """<repo>/../shared/data, where CI and the dev machines keep the shared MNIST files."""
+    cand = REPO.parent / "shared" / "data"
+    return cand if cand.is_dir() else None
+
+
+def machine_info(device_arg):
+    info = {"platform": platform.platform(), "python": platform.python_version()}
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    info["cpu"] = cpu
+    info["cores"] = os.cpu_count()
+    try:
+        info["usable_cores"] = len(os.sched_getaffinity(0))
+    except AttributeError:
+        pass
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                info["ram_gb"] = round(int(line.split()[1]) / 1024**2, 1)
+    except OSError:
+        pass
+    try:
+        import torch
+
+        info["torch"] = torch.__version__
+        info["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    except Exception as exc:  # pragma: no cover
+        info["torch"] = f"unavailable ({exc})"
+    import sklearn
+
+    info["sklearn"] = sklearn.__version__
+    info["device_arg"] = device_arg
+    return info
+
+
+def run_one(spec, time_limit, env, workdir):
+    """Run worker.py on ``spec``; return the result dict with wall_s and peak_rss_mb."""
+    spec_path = Path(workdir) / "spec.json"
+    result_path = Path(workdir) / "result.json"
+    if result_path.exists():
+        result_path.unlink()
+    spec_path.write_text(json.dumps(spec))
+    log_path = Path(workdir) / "log.txt"
+    t0 = time.perf_counter()
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, str(HERE / "worker.py"), str(spec_path), str(result_path)],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+        timed_out = False
+        while True:
+            pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - t0 > time_limit:
+                timed_out = True
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                pid, status, rusage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.1)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    result = {}
+    if result_path.exists():
+        try:
+            result = json.loads(result_path.read_text())
+        except ValueError:
+            result = {}
+    if timed_out:
+        result["status"] = f"timeout after {time_limit:.0f}s (stage: {result.get('stage', '?')})"
+    elif not result:
+        tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+        result["status"] = f"crashed: exit code {proc.returncode}; {tail[0][:300]}"
+    result["wall_s"] = wall
+    result["peak_rss_mb"] = rusage.ru_maxrss / 1024.0  # Linux: KiB
+    if result.get("traceback"):
+        (Path(workdir) / "traceback.txt").write_text(result["traceback"])
+    return result
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+    p.add_argument("--methods", help="comma-separated method names (default: all registered)")
+    p.add_argument("--datasets", help="comma-separated dataset names (default: the profile's)")
+    p.add_argument("--seeds", help="comma-separated seeds (default: the profile's)")
+    p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="auto")
+    p.add_argument("--data-home", help="dataset directory (default: $SKDEEPCLUSTER_DATA, then "
+                   "~/.cache/skdeepcluster); <repo>/../shared/data is searched too")
+    p.add_argument("--no-download", action="store_true", help="never download datasets")
+    p.add_argument("--time-limit", type=float, help="per-run limit in seconds (overrides the "
+                   "profile's budget rule)")
+    p.add_argument("--threads", type=int, help="torch/OpenMP threads per run (default: unset)")
+    p.add_argument("--output-name", help="basename of the result files (default: the profile)")
+    p.add_argument("--results-dir", default=str(HERE / "results"))
+    p.add_argument("--list", action="store_true", help="list methods and datasets, then exit")
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    from bench_datasets import DATASETS
+    from methods import PUBLISHED, REGISTRY, get_methods
+
+    if args.list:
+        print("methods:")
+        for m in REGISTRY.values():
+            print(f"  {m.name!r:50} input={m.input:8} family={m.family}")
+        print("datasets:", ", ".join(DATASETS))
+        return 0
+
+    profile = PROFILES[args.profile]
+    methods = get_methods([s.strip() for s in args.methods.split(",")] if args.methods else None)
+    ds_names = ([s.strip() for s in args.datasets.split(",")] if args.datasets
+                else profile["datasets"])
+    for d in ds_names:
+        if d not in DATASETS:
+            raise SystemExit(f"unknown dataset {d!r}; known: {sorted(DATASETS)}")
+    seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else profile["seeds"]
+    name = args.output_name or args.profile
+    out_dir = Path(args.results_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    shared = default_shared_data()
+    if shared and not env.get("SKDEEPCLUSTER_SHARED_DATA"):
+        env["SKDEEPCLUSTER_SHARED_DATA"] = str(shared)
+    if args.threads:
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                    "NUMBA_NUM_THREADS"):
+            env[var] = str(args.threads)
+    os.environ.update({k: env[k] for k in ("SKDEEPCLUSTER_SHARED_DATA",) if k in env})
+
+    # Check each dataset once here so a missing one gives one clear message.
+    data_status = {}
+    for d in ds_names:
+        try:
+            DATASETS[d].load(args.data_home, not args.no_download)
+            data_status[d] = None
+        except Exception as exc:  # noqa: BLE001
+            data_status[d] = f"data unavailable: {type(exc).__name__}: {exc}"
+            print(f"[bench] {d}: {data_status[d]}", file=sys.stderr)
+            if shared is None and d.startswith("mnist"):
+                print("[bench] hint: no <repo>/../shared/data here; pass --data-home DIR "
+                      "(a directory holding mnist/t10k-*.gz) or set SKDEEPCLUSTER_DATA",
+                      file=sys.stderr)
+
+    jobs = [(d, m, s) for d in ds_names for m in methods for s in seeds]
+    rows = []
+    t_start = time.perf_counter()
+    command = "python " + " ".join(shlex.quote(a) for a in
+                                   [os.path.relpath(__file__, Path.cwd())] +
+                                   (sys.argv[1:] if argv is None else list(argv)))
+    with tempfile.TemporaryDirectory(prefix="skdc-bench-") as tmp:
+        for i, (d, m, seed) in enumerate(jobs):
+            if args.time_limit:
+                limit = args.time_limit
+            elif profile["budget_s"]:
+                remaining = profile["budget_s"] - (time.perf_counter() - t_start)
+                limit = min(profile["max_run_s"],
+                            max(profile["min_run_s"], remaining / (len(jobs) - i)))
+            else:
+                limit = profile["max_run_s"]
+            row = {"dataset": d, "method": m.name, "family": m.family, "seed": seed,
+                   "note": m.note, "time_limit_s": round(limit)}
+            pub = PUBLISHED.get(m.published_key or "", {}).get(d)
+            if pub:
+                row.update(published_acc=pub["acc"], published_nmi=pub["nmi"],
+                           published_note=pub["note"])
+            if data_status[d]:
+                row["status"] = data_status[d]
+            else:
+                spec = {"dataset": d, "method": m.name, "seed": seed, "device": args.device,
+                        "data_home": args.data_home, "download": not args.no_download,
+                        "threads": args.threads}
+                res = run_one(spec, limit, env, tmp)
+                res.pop("traceback", None)
+                res.pop("stage", None)
+                row.update(res)
+            print(f"[bench] {i + 1}/{len(jobs)} {d:14} {m.name:40} seed={seed} "
+                  f"{row['status'][:100]} acc={row.get('acc', float('nan')):.3f} "
+                  f"fit={row.get('fit_s', float('nan')):.1f}s "
+                  f"rss={row.get('peak_rss_mb', float('nan')):.0f}MB", flush=True)
+            rows.append(row)
+    total = time.perf_counter() - t_start
+    write_outputs(rows, out_dir, name, machine_info(args.device), command, total, args,
+                  ds_names, seeds)
+    return 0
+
+
+def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names, seeds):
+    import pandas as pd
+
+    df = pd.DataFrame(rows)
+    for c in COLUMNS:
+        if c not in df:
+            df[c] = None
+    df = df[COLUMNS]
+    csv_path = out_dir / f"{name}.csv"
+    df.to_csv(csv_path, index=False, float_format="%.4f")
+    plot_path = out_dir / f"{name}.png"
+    plot(df, plot_path)
+
+    def fmt(v, spec=".3f"):
+        if v is None or (isinstance(v, float) and v != v):
+            return ""
+        return format(v, spec) if isinstance(v, (int, float)) else str(v)
+
+    lines = [f"# Benchmark results: `{name}`", "",
+             f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M UTC} by", "",
+             f"    {command}", "",
+             f"Profile `{args.profile}`, datasets {', '.join(ds_names)}, seeds "
+             f"{', '.join(map(str, seeds))}, device option `{args.device}`; "
+             f"total wall time {total_s / 60:.1f} min.", "", "## Machine", ""]
+    for k in ("cpu", "cores", "usable_cores", "ram_gb", "gpu", "torch", "sklearn", "python",
+              "platform"):
+        if k in machine:
+            lines.append(f"- {k}: {machine[k]}")
+    if args.threads:
+        lines.append(f"- threads per run: {args.threads}")
+    else:
+        lines.append(f"- threads per run: not set (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})")
+    lines += ["", "## Results", "",
+              "ACC/NMI/ARI measured here; `published` columns are the papers' figures, "
+              "not measured. fit_s = wall time of fit_predict; peak RSS = maximum resident "
+              "memory of the run's process (including Python, torch and the data).", "",
+              "| dataset | method | seed | status | ACC | NMI | ARI | fit s | peak RSS MB | "
+              "device | published ACC | published NMI |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in df.to_dict("records"):
+        pub_note = f" ({r['published_note']})" if r.get("published_note") else ""
+        status = str(r["status"]).replace("|", "/").replace("\n", " ")
+        if len(status) > 160:
+            status = status[:157] + "..."
+        lines.append(
+            f"| {r['dataset']} | {r['method']} | {r['seed']} | {status} | {fmt(r['acc'])} | "
+            f"{fmt(r['nmi'])} | {fmt(r['ari'])} | {fmt(r['fit_s'], '.1f')} | "
+            f"{fmt(r['peak_rss_mb'], '.0f')} | {fmt(r['device'])} | "
+            f"{fmt(r['published_acc'])}{pub_note} | {fmt(r['published_nmi'])} |")
+    ok = df[df["status"] == "ok"]
+    if len(seeds) > 1 and len(ok):
+        agg = ok.groupby(["dataset", "method"]).agg(
+            acc_mean=("acc", "mean"), acc_std=("acc", "std"), nmi_mean=("nmi", "mean"),
+            ari_mean=("ari", "mean"), fit_s=("fit_s", "mean"), runs=("seed", "count"))
+        lines += ["", "## Mean over seeds (successful runs)", "",
+                  "| dataset | method | runs | ACC mean ± std | NMI | ARI | fit s |",
+                  "|---|---|---|---|---|---|---|"]
+        for (d, m), r in agg.iterrows():
+            lines.append(f"| {d} | {m} | {r['runs']} | {r['acc_mean']:.3f} ± "
+                         f"{0 if r['acc_std'] != r['acc_std'] else r['acc_std']:.3f} | "
+                         f"{r['nmi_mean']:.3f} | {r['ari_mean']:.3f} | {r['fit_s']:.1f} |")
+    notes = df[["method", "note"]].dropna().drop_duplicates()
+    if len(notes):
+        lines += ["", "## Method notes", ""]
+        lines += [f"- **{m}**: {n}" for m, n in notes.itertuples(index=False) if n]
+    lines += ["", f"![ACC vs fit time]({plot_path.name})", ""]
+    (out_dir / f"{name}.md").write_text("\n".join(lines))
+    print(f"[bench] wrote {csv_path}, {out_dir / (name + '.md')}, {plot_path}")
+
+
+def plot(df, path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    datasets = list(dict.fromkeys(df["dataset"]))
+    fig, axes = plt.subplots(1, max(1, len(datasets)), figsize=(6 * max(1, len(datasets)), 4.5),
+                             squeeze=False)
+    for ax, d in zip(axes[0], datasets):
+        ok = df[(df["dataset"] == d) & (df["status"] == "ok")]
+        if len(ok):
+            g = ok.groupby("method").agg(acc=("acc", "mean"), fit_s=("fit_s", "mean"))
+            for m, r in g.iterrows():
+                ax.scatter(r["fit_s"], r["acc"])
+                ax.annotate(m, (r["fit_s"], r["acc"]), fontsize=7, xytext=(3, 3),
+                            textcoords="offset points")
+            ax.set_xscale("log")
+        failed = df[(df["dataset"] == d) & (df["status"] != "ok")]["method"].unique()
+        title = d + (f"\n(no result: {len(failed)} method(s), see table)" if len(failed) else "")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel("fit wall time (s, log)")
+        ax.set_ylabel("ACC")
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

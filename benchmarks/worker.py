@@ -1,0 +1,100 @@
+"""Run one (dataset, method, seed) and write its metrics as JSON.
+
+Started by run.py in a fresh process so that the peak RSS the parent reads for it
+(os.wait4) is this run's alone. Usage: python worker.py SPEC.json RESULT.json
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import time
+import traceback
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]  # prefer this checkout's skdeepcluster
+
+
+def resolve_device(device):
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("--device cuda requested but torch.cuda.is_available() is False")
+    return device
+
+
+def fit_labels(est, X):
+    if hasattr(est, "fit_predict"):
+        return est.fit_predict(X)
+    est.fit(X)
+    return est.labels_ if hasattr(est, "labels_") else est.predict(X)
+
+
+def main(spec_path, result_path):
+    spec = json.loads(Path(spec_path).read_text())
+    result = {"status": "error", "stage": "setup"}
+
+    def dump():
+        Path(result_path).write_text(json.dumps(result))
+
+    try:
+        import numpy as np
+
+        seed = int(spec["seed"])
+        random.seed(seed)
+        np.random.seed(seed)
+        from bench_datasets import DATASETS
+        from methods import REGISTRY
+        from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+        from skdeepcluster.metrics import clustering_accuracy
+
+        method = REGISTRY[spec["method"]]
+        dataset = DATASETS[spec["dataset"]]
+        result["stage"] = "load data"
+        X, y = dataset.load(spec.get("data_home"), spec.get("download", True))
+        if method.input == "vectors":
+            X = X.reshape(len(X), -1)
+        result["n_samples"] = int(len(X))
+        device = "cpu"
+        if method.uses_device:  # torch only where used, so sklearn peers' RSS excludes it
+            import torch
+
+            if spec.get("threads"):
+                torch.set_num_threads(int(spec["threads"]))
+            torch.manual_seed(seed)
+            device = resolve_device(spec["device"])
+        result["device"] = device
+        result["stage"] = "construct"
+        try:
+            est = method.factory(dataset.n_clusters, seed, device)
+        except ImportError as exc:
+            result.update(status=f"unavailable: {exc}")
+            dump()
+            return 0
+        result["stage"] = "fit"
+        t0 = time.perf_counter()
+        labels = fit_labels(est, X)
+        result["fit_s"] = time.perf_counter() - t0
+        labels = np.asarray(labels)
+        result["stage"] = "score"
+        result["acc"] = float(clustering_accuracy(y, labels))
+        result["nmi"] = float(normalized_mutual_info_score(y, labels))
+        result["ari"] = float(adjusted_rand_score(y, labels))
+        result["n_clusters_found"] = int(len(np.unique(labels)))
+        result["status"] = "ok"
+        result.pop("stage")
+    except BaseException as exc:  # noqa: BLE001 - every failure must become a row
+        result["status"] = f"error in {result.get('stage')}: {type(exc).__name__}: {exc}"
+        result["traceback"] = traceback.format_exc()[-4000:]
+    dump()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:3]))
