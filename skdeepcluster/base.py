@@ -31,7 +31,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_clusters": [Interval(Integral, 2, None, closed="left")],
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "image_shape": [None, tuple, list],
         "backbone": [None, torch.nn.Module],
         "device": [str, torch.device],
@@ -115,8 +115,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_clusters)
         """
-        logits = _batched_forward(self.module_, self._validated(X), self.device_, self.batch_size)
-        return _softmax(logits)
+        X = self._validated(X)
+        return _softmax(_batched_forward(self.module_, X, self.device_, self.batch_size))
 
     def predict(self, X):
         """Cluster of each sample, from the trained network (inductive).
@@ -129,8 +129,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        logits = _batched_forward(self.module_, self._validated(X), self.device_, self.batch_size)
-        return np.argmax(logits, axis=1)
+        X = self._validated(X)
+        return np.argmax(_batched_forward(self.module_, X, self.device_, self.batch_size), 1)
 
     def fit_predict(self, X, y=None):
         """Fit and return ``labels_``, which equals ``predict(X)`` on the training data.
@@ -158,9 +158,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         -------
         embedding : ndarray of shape (n_samples, n_embedding)
         """
-        return _batched_forward(
-            self.module_, self._validated(X), self.device_, self.batch_size, method="embed"
-        )
+        X = self._validated(X)
+        return _batched_forward(self.module_, X, self.device_, self.batch_size, method="embed")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

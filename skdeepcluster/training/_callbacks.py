@@ -28,11 +28,18 @@ class EMAUpdate(Callback):
             self.ema_.update(net.module_)
 
 
+class _CosineFactor:
+    """Picklable ``t -> cos(cycles * pi * t / T)`` (fitted nets are pickled with it)."""
+
+    def __init__(self, total_steps, cycles):
+        self.total = max(int(total_steps), 1)
+        self.cycles = cycles
+
+    def __call__(self, step):
+        return math.cos(self.cycles * math.pi * min(step, self.total) / self.total)
+
+
 def cosine_decay_scheduler(total_steps, cycles=7 / 16):
     """FixMatch's schedule ``lr * cos(cycles * pi * t / T)``, stepped every batch."""
-    total = max(int(total_steps), 1)
-
-    def factor(step):
-        return math.cos(cycles * math.pi * min(step, total) / total)
-
+    factor = _CosineFactor(total_steps, cycles)
     return LRScheduler(policy=LambdaLR, lr_lambda=factor, step_every="batch")
