@@ -3,13 +3,14 @@
 >>> from skdeepcluster import SPICEClustering
 """
 
-from skdeepcluster.cluster import SPICEClustering
+from skdeepcluster.cluster import SelectivePseudoLabelClustering, SPICEClustering
 from skdeepcluster.metrics import align_labels, clustering_accuracy, clustering_accuracy_scorer
 
 __version__ = "0.1.0"
 
 __all__ = [
     "SPICEClustering",
+    "SelectivePseudoLabelClustering",
     "__version__",
     "align_labels",
     "clustering_accuracy",

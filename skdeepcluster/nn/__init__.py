@@ -1,10 +1,18 @@
 """Torch building blocks: backbones, heads, projectors and the EMA copy of a model."""
 
+from skdeepcluster.nn._autoencoders import (
+    ConvAutoencoder,
+    MLPAutoencoder,
+    build_autoencoder,
+)
 from skdeepcluster.nn._backbones import ConvBackbone, MLPBackbone, build_backbone
 from skdeepcluster.nn._ema import ExponentialMovingAverage
 from skdeepcluster.nn._heads import MLP, MultiHead, l2_normalize
 
 __all__ = [
+    "ConvAutoencoder",
+    "MLPAutoencoder",
+    "build_autoencoder",
     "ConvBackbone",
     "ExponentialMovingAverage",
     "MLP",

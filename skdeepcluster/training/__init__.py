@@ -1,5 +1,6 @@
 """skorch nets for the training regimes, the datasets they read and their callbacks."""
 
+from skdeepcluster.training._autoencoder import AutoencoderNet, train_autoencoder
 from skdeepcluster.training._callbacks import EMAUpdate, cosine_decay_scheduler
 from skdeepcluster.training._datasets import PerHeadDataset
 from skdeepcluster.training._nets import (
@@ -10,6 +11,7 @@ from skdeepcluster.training._nets import (
 )
 
 __all__ = [
+    "AutoencoderNet",
     "ContrastiveNet",
     "EMAUpdate",
     "FixMatchNet",
@@ -17,4 +19,5 @@ __all__ = [
     "PerHeadDataset",
     "cosine_decay_scheduler",
     "make_net",
+    "train_autoencoder",
 ]

@@ -1,0 +1,95 @@
+"""Autoencoder training for SPC: pretraining (reconstruction only) and the pseudo-label
+phase (CE on agreed samples + reconstruction on all), with noise in the latent code.
+
+``train_autoencoder`` is a pure function of (member state, data, labels, seed) returning
+the new state, so ensemble members can be trained in parallel by joblib, on any backend.
+"""
+
+import torch
+from skorch import NeuralNet
+
+from skdeepcluster.losses import latent_noise, spc_loss
+
+
+class SPCCriterion(torch.nn.Module):
+    """:func:`~skdeepcluster.losses.spc_loss` as a skorch criterion."""
+
+    def forward(self, x, x_hat, logits, targets, agreed):
+        return spc_loss(x, x_hat, logits, targets, agreed)
+
+
+class AutoencoderNet(NeuralNet):
+    """Trains an autoencoder with a classifier head on its latent code.
+
+    ``fit(X, y)`` with ``y`` the pseudo-labels, ``-1`` for samples without one (all of
+    them during pretraining). The decoder and the head each see the code plus their own
+    draw of :func:`~skdeepcluster.losses.latent_noise`.
+
+    Parameters
+    ----------
+    noise_scale : float, default=1.5
+    """
+
+    def __init__(self, module, *args, noise_scale=1.5, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.noise_scale = noise_scale
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        x, y = batch[0].to(self.device), batch[1].to(self.device)
+        z = self.module_.encode(x)
+        x_hat = self.module_.decode(z + latent_noise(z, self.noise_scale))
+        agreed = y >= 0
+        za = z[agreed]
+        logits = self.module_.classify(za + latent_noise(za, self.noise_scale))
+        loss = self.criterion_(x, x_hat, logits, y, agreed)
+        loss.backward()
+        return {"loss": loss, "y_pred": x_hat}
+
+
+def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_scale,
+                      device, n_threads=None):
+    """Train ``module`` for ``epochs`` on ``X`` with pseudo-labels ``labels`` (-1: none).
+
+    Adam with a fresh state per call, shuffled batches (last incomplete one dropped),
+    torch seeded with ``seed`` inside a forked RNG. ``n_threads`` caps torch's intra-op
+    threads for the call (1 in parallel workers). Returns the trained module.
+    """
+    if epochs == 0:
+        return module
+    previous_threads = torch.get_num_threads()
+    if n_threads is not None:
+        torch.set_num_threads(n_threads)
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            net = AutoencoderNet(
+                module,
+                criterion=SPCCriterion,
+                optimizer=torch.optim.Adam,
+                lr=lr,
+                max_epochs=epochs,
+                batch_size=max(2, min(int(batch_size), X.shape[0])),
+                train_split=None,
+                iterator_train__shuffle=True,
+                iterator_train__drop_last=True,
+                device=device,
+                noise_scale=noise_scale,
+                callbacks="disable",
+                verbose=0,
+            )
+            net.fit(X, labels)
+    finally:
+        torch.set_num_threads(previous_threads)
+    return net.module_.cpu() if torch.device(device).type != "cpu" else net.module_
+
+
+@torch.no_grad()
+def encode(module, X, device, batch_size=1024):
+    """Latent codes of ``X`` (numpy float32) in eval mode, as a float32 numpy array."""
+    module = module.to(device).eval()
+    out = [
+        module.encode(torch.from_numpy(X[i : i + batch_size]).to(device)).float().cpu()
+        for i in range(0, X.shape[0], batch_size)
+    ]
+    return torch.cat(out).numpy()
