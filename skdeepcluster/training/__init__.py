@@ -2,7 +2,15 @@
 
 from skdeepcluster.training._autoencoder import AutoencoderNet, train_autoencoder
 from skdeepcluster.training._callbacks import EMAUpdate, cosine_decay_scheduler
+from skdeepcluster.training._clusmatch_net import (
+    ClusMatchCriterion,
+    ClusMatchNet,
+    KMeansRefresh,
+    WarmupEMAUpdate,
+    align_kmeans_labels,
+)
 from skdeepcluster.training._datasets import PerHeadDataset
+from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCModel, MTDCNet
 from skdeepcluster.training._nets import (
     ContrastiveNet,
     FixMatchNet,
@@ -11,6 +19,14 @@ from skdeepcluster.training._nets import (
 )
 
 __all__ = [
+    "ClusMatchCriterion",
+    "ClusMatchNet",
+    "KMeansRefresh",
+    "WarmupEMAUpdate",
+    "align_kmeans_labels",
+    "MTDCCriterion",
+    "MTDCModel",
+    "MTDCNet",
     "AutoencoderNet",
     "ContrastiveNet",
     "EMAUpdate",
