@@ -36,7 +36,7 @@ class AEUMAPGMM(ClusterMixin, BaseEstimator):
         import torch.nn as nn
 
         layers = []
-        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
             layers.append(nn.Linear(a, b))
             if i < len(sizes) - 2 or not last_linear:
                 layers.append(nn.ReLU())

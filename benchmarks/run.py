@@ -82,6 +82,10 @@ def machine_info(device_arg):
 
     info["sklearn"] = sklearn.__version__
     info["device_arg"] = device_arg
+    try:
+        info["load_avg_1_5_15"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        pass
     return info
 
 
@@ -202,6 +206,7 @@ def main(argv=None):
                       file=sys.stderr)
 
     jobs = [(d, m, s) for d in ds_names for m in methods for s in seeds]
+    load_at_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = []
     t_start = time.perf_counter()
     command = "python " + " ".join(shlex.quote(a) for a in
@@ -239,7 +244,9 @@ def main(argv=None):
                   f"rss={row.get('peak_rss_mb', float('nan')):.0f}MB", flush=True)
             rows.append(row)
     total = time.perf_counter() - t_start
-    write_outputs(rows, out_dir, name, machine_info(args.device), command, total, args,
+    machine = machine_info(args.device)
+    machine["load_avg_at_start"] = load_at_start
+    write_outputs(rows, out_dir, name, machine, command, total, args,
                   ds_names, seeds)
     return 0
 
@@ -269,13 +276,14 @@ def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names
              f"{', '.join(map(str, seeds))}, device option `{args.device}`; "
              f"total wall time {total_s / 60:.1f} min.", "", "## Machine", ""]
     for k in ("cpu", "cores", "usable_cores", "ram_gb", "gpu", "torch", "sklearn", "python",
-              "platform"):
+              "platform", "load_avg_at_start", "load_avg_1_5_15"):
         if k in machine:
             lines.append(f"- {k}: {machine[k]}")
     if args.threads:
         lines.append(f"- threads per run: {args.threads}")
     else:
-        lines.append(f"- threads per run: not set (OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})")
+        omp = os.environ.get("OMP_NUM_THREADS", "unset")
+        lines.append(f"- threads per run: not set (OMP_NUM_THREADS={omp})")
     lines += ["", "## Results", "",
               "ACC/NMI/ARI measured here; `published` columns are the papers' figures, "
               "not measured. fit_s = wall time of fit_predict; peak RSS = maximum resident "
@@ -323,7 +331,7 @@ def plot(df, path):
     datasets = list(dict.fromkeys(df["dataset"]))
     fig, axes = plt.subplots(1, max(1, len(datasets)), figsize=(6 * max(1, len(datasets)), 4.5),
                              squeeze=False)
-    for ax, d in zip(axes[0], datasets):
+    for ax, d in zip(axes[0], datasets, strict=False):
         ok = df[(df["dataset"] == d) & (df["status"] == "ok")]
         if len(ok):
             g = ok.groupby("method").agg(acc=("acc", "mean"), fit_s=("fit_s", "mean"))

@@ -7,7 +7,6 @@ Started by run.py in a fresh process so that the peak RSS the parent reads for i
 from __future__ import annotations
 
 import json
-import os
 import random
 import sys
 import time

@@ -11,6 +11,7 @@ import pytest
 from skdeepcluster import datasets
 from skdeepcluster.datasets import (
     DatasetFileError,
+    _base,
     get_data_home,
     load_digits_images,
     load_fashion_mnist,
@@ -19,7 +20,6 @@ from skdeepcluster.datasets import (
     read_idx,
     read_libsvm_images,
 )
-from skdeepcluster.datasets import _base
 
 
 @pytest.fixture(autouse=True)
