@@ -272,3 +272,12 @@ def test_load_digits_images():
 def test_public_api():
     for name in datasets.__all__:
         assert hasattr(datasets, name)
+
+
+def test_usps_h5_without_h5py_clear_error(tmp_path, monkeypatch):
+    d = tmp_path / "usps"
+    d.mkdir()
+    (d / "usps.h5").write_bytes(b"not really hdf5")
+    monkeypatch.setitem(__import__("sys").modules, "h5py", None)  # import h5py -> ImportError
+    with pytest.raises(ImportError, match="h5py"):
+        load_usps(subset="test", data_home=tmp_path)
