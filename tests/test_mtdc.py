@@ -1,0 +1,156 @@
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import adjusted_rand_score
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdeepcluster import MutualTaughtClustering
+from skdeepcluster.training import MTDCModel
+from tests import _api
+
+
+def tiny(**params):
+    """Settings small enough for sklearn's checks (dozens of fits)."""
+    base = dict(n_clusters=3, epochs=4, batch_size=32, lr=1e-3, device="cpu", random_state=0)
+    base.update(params)
+    return MutualTaughtClustering(**base)
+
+
+FLOAT32_BATCHING = "float32 batched inference differs at ~1e-7 relative across batch layouts"
+EXPECTED_FAILED = {
+    "check_methods_subset_invariance": FLOAT32_BATCHING,
+}
+
+
+@parametrize_with_checks([tiny()], expected_failed_checks=lambda est: EXPECTED_FAILED)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_clone_and_pickle(blobs):
+    _api.check_clone_and_pickle(tiny(), blobs[0])
+
+
+def test_pipeline(blobs):
+    _api.check_pipeline(tiny(), *blobs)
+
+
+def test_grid_search(blobs):
+    _api.check_grid_search(tiny(), *blobs, "bce_weight", [0.0, 10.0])
+
+
+def test_fit_predict_consistent(blobs):
+    _api.check_fit_predict_consistent(tiny(), blobs[0])
+
+
+def test_same_seed_same_labels(blobs):
+    _api.check_same_seed_same_labels(tiny, blobs[0])
+
+
+@pytest.mark.parametrize("k, expected", [(1, 1), (2, 1), (3, 2), (4, 3), (10, 3)])
+def test_top_r_is_clamped_for_small_k(k, expected):
+    X = np.random.RandomState(0).normal(size=(40, 3))
+    est = tiny(n_clusters=k, epochs=1).fit(X)
+    assert est.top_r_ == expected
+    assert est.net_.criterion_.params["top_r"] == expected
+
+
+def test_zero_weights_skip_the_mutual_terms_and_the_teacher(blobs, monkeypatch):
+    calls = []
+    original = MTDCModel.forward
+
+    def spy(self, x):
+        calls.append(x.shape[0])
+        return original(self, x)
+
+    monkeypatch.setattr(MTDCModel, "forward", spy)
+    est = tiny(bce_weight=0.0, pcl_weight=0.0, epochs=2).fit(blobs[0])
+    batch = est.net_.history[-1, "batches", 0]
+    assert "loss_bce" not in batch and "loss_pcl" not in batch
+    assert batch["train_loss"] == pytest.approx(batch["loss_ins"] + batch["loss_clu"], rel=1e-5)
+    # forward() is only the teacher pass (training uses project()) and the final labelling
+    n_training_steps = sum(len(h["batches"]) for h in est.net_.history)
+    assert n_training_steps > 0
+    assert len(calls) == 1  # the labels_ pass of fit
+
+    calls.clear()
+    est = tiny(epochs=2).fit(blobs[0])
+    assert len(calls) == 1 + sum(len(h["batches"]) for h in est.net_.history)
+    batch = est.net_.history[-1, "batches", 0]
+    assert {"loss_bce", "loss_pcl"} <= set(batch)
+
+
+def test_teacher_runs_in_eval_mode_without_grad_on_the_clean_batch(blobs, monkeypatch):
+    seen = []
+    original = MTDCModel.forward
+
+    def spy(self, x):
+        seen.append((self.training, torch.is_grad_enabled(), x.detach().clone()))
+        return original(self, x)
+
+    monkeypatch.setattr(MTDCModel, "forward", spy)
+    X = blobs[0].astype(np.float32)
+    est = tiny(epochs=1, batch_size=90).fit(X)
+    training, grad, x = seen[0]
+    assert not training and not grad
+    # one batch of all 90 samples, shuffled: the clean (scaled) rows, no corruption
+    scaled = (X - est._scaling[0]) / est._scaling[1]
+    got = np.sort(x.numpy(), axis=0)
+    np.testing.assert_allclose(got, np.sort(scaled, axis=0), rtol=1e-5, atol=1e-6)
+
+
+def test_contrastive_init_pretrains_with_cc_terms_only(blobs):
+    est = tiny(init="contrastive", pretrain_epochs=2, epochs=3).fit(blobs[0])
+    assert len(est.pretrain_net_.history) == 2
+    assert "loss_bce" not in est.pretrain_net_.history[-1, "batches", 0]
+    assert len(est.net_.history) == 3
+    assert "loss_bce" in est.net_.history[-1, "batches", 0]
+    assert est.module_ is est.net_.module_
+
+
+def test_init_from_a_fitted_module_continues_training(blobs):
+    X = blobs[0]
+    first = tiny(epochs=5).fit(X)
+    same = tiny(init=first.module_, epochs=0).fit(X)
+    np.testing.assert_allclose(same.predict_proba(X), first.predict_proba(X), rtol=1e-5)
+    assert same.module_ is not first.module_
+    more = tiny(init=first.module_, epochs=2).fit(X)
+    assert not np.allclose(more.predict_proba(X), first.predict_proba(X))
+    # the source module is untouched by the continued training
+    np.testing.assert_allclose(first.predict_proba(X), same.predict_proba(X), rtol=1e-5)
+
+
+def test_init_module_must_match(blobs):
+    first = tiny(epochs=1).fit(blobs[0])
+    with pytest.raises(ValueError, match="n_clusters=4"):
+        tiny(init=first.module_, n_clusters=4).fit(blobs[0])
+    with pytest.raises(ValueError, match="does not accept samples"):
+        tiny(init=first.module_).fit(np.random.RandomState(0).normal(size=(30, 5)))
+
+
+@pytest.mark.parametrize("param, value", [("init", "boost"), ("bce_direction", "x"),
+                                          ("bce_weight", -1.0), ("top_r", 0)])
+def test_bad_params_are_rejected(blobs, param, value):
+    with pytest.raises(ValueError, match=param):
+        tiny(**{param: value}).fit(blobs[0])
+
+
+def test_images_and_embedding():
+    rng = np.random.RandomState(0)
+    X = rng.uniform(size=(40, 8, 8)).astype(np.float32)
+    est = tiny(epochs=1, batch_size=16).fit(X)
+    assert est.labels_.shape == (40,)
+    assert est.transform(X).shape == (40, est.module_.backbone.out_features)
+    assert est.predict_proba(X[:5]).shape == (5, 3)
+
+
+def test_quality_on_separated_blobs():
+    """Eight blobs in 10-D: the full objective finds them; a method that collapses or
+    ignores the data would score ARI near 0."""
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=400, centers=6, n_features=10, cluster_std=1.0,
+                      random_state=2)
+    labels = MutualTaughtClustering(n_clusters=6, epochs=30, batch_size=128, lr=1e-3,
+                                    device="cpu", random_state=0).fit_predict(X)
+    assert adjusted_rand_score(y, labels) > 0.9
