@@ -1,0 +1,180 @@
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClusterMixin
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits
+from sklearn.mixture import GaussianMixture
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skdeepcluster import ClusMatch, clustering_accuracy
+from tests import _api
+
+
+def tiny(**params):
+    """Settings small enough for sklearn's checks (dozens of fits)."""
+    base = dict(
+        n_clusters=3, pretrain_epochs=1, finetune_epochs=2, batch_size=32,
+        labeled_batch_size=8, unlabeled_ratio=2, device="cpu", random_state=0,
+    )
+    base.update(params)
+    return ClusMatch(**base)
+
+
+def on_kmeans(**params):
+    return tiny(base_estimator=KMeans(3, n_init=3, random_state=0), **params)
+
+
+FLOAT32_BATCHING = "float32 batched inference differs at ~1e-7 relative across batch layouts"
+EXPECTED_FAILED = {
+    "check_methods_subset_invariance": FLOAT32_BATCHING,
+}
+
+
+@parametrize_with_checks([tiny()], expected_failed_checks=lambda est: EXPECTED_FAILED)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+def test_clone_and_pickle(blobs):
+    _api.check_clone_and_pickle(tiny(), blobs[0])
+
+
+def test_clone_and_pickle_with_base(blobs):
+    import pickle
+
+    from sklearn.base import clone
+
+    est = on_kmeans()
+    cloned = clone(est)
+    # clone clones the base too: compare everything but the base object itself
+    params = {k: v for k, v in est.get_params().items() if k != "base_estimator"}
+    assert {k: v for k, v in cloned.get_params().items() if k != "base_estimator"} == params
+    assert cloned.base_estimator is not est.base_estimator
+    est.fit(blobs[0])
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(restored.predict(blobs[0]), est.predict(blobs[0]))
+
+
+def test_pipeline(blobs):
+    _api.check_pipeline(on_kmeans(), *blobs)
+
+
+def test_grid_search(blobs):
+    _api.check_grid_search(on_kmeans(), *blobs, "negative_weight", [0.0, 0.5])
+
+
+def test_fit_predict_consistent(blobs):
+    _api.check_fit_predict_consistent(tiny(), blobs[0])
+
+
+def test_same_seed_same_labels(blobs):
+    _api.check_same_seed_same_labels(tiny, blobs[0])
+
+
+# ------------------------------------------------------------------ bases
+def test_default_base_fitted_attributes(blobs):
+    X = blobs[0]
+    est = tiny(labeled_per_cluster=5).fit(X)
+    assert isinstance(est.base_estimator_, KMeans)
+    assert est.base_labels_.shape == (90,)
+    assert len(est.labeled_idx_) == 15 and np.bincount(est.labeled_labels_).tolist() == [5] * 3
+    # the labelled samples carry their base cluster (in compact ids)
+    np.testing.assert_array_equal(est.base_labels_[est.labeled_idx_], est.labeled_labels_)
+    assert est.positive_thresholds_.shape == (3,)
+    assert est.negative_thresholds_.shape == (3, 3)
+    np.testing.assert_allclose(est.positive_thresholds_,
+                               1 - est.negative_thresholds_.sum(1))
+    assert est.kmeans_labels_.shape == (90,)
+
+
+def test_kmeans_base_centroid_selection(blobs):
+    X = blobs[0]
+    est = on_kmeans(labeled_per_cluster=3).fit(X)
+    base = est.base_estimator_
+    assert base is not est.base_estimator  # cloned
+    dist = ((X[:, None, :] - base.cluster_centers_[None]) ** 2).sum(-1)
+    for c in range(3):
+        members = np.flatnonzero(base.labels_ == c)
+        closest = members[np.argsort(dist[members, c])[:3]]
+        assert set(est.labeled_idx_[est.labeled_labels_ == c]) == set(closest)
+
+
+def test_gmm_base_uses_variance_selection(blobs):
+    X = blobs[0]
+    gmm = GaussianMixture(3, random_state=0)
+    est = tiny(base_estimator=gmm, labeled_per_cluster=2).fit(X)
+    proba = est.base_estimator_.predict_proba(X)
+    var = proba.var(1)
+    for c in range(3):
+        chosen = est.labeled_idx_[est.labeled_labels_ == c]
+        members = np.flatnonzero(est.base_labels_ == c)
+        assert var[chosen].min() >= np.sort(var[members])[-2] - 1e-12
+
+
+def test_prefit_base_is_not_refitted(blobs):
+    X, y = blobs
+    km = KMeans(3, n_init=3, random_state=1).fit(X)
+    est = tiny(base_estimator=km, base_prefit=True).fit(X)
+    assert est.base_estimator_ is km
+    np.testing.assert_array_equal(est.base_labels_, km.predict(X))
+    with pytest.raises(Exception, match="not fitted"):
+        tiny(base_estimator=KMeans(3), base_prefit=True).fit(X)
+
+
+class _NoisyBase(ClusterMixin, BaseEstimator):
+    """Labels by the sign of the first feature, every 10th sample as noise (-1)."""
+
+    def __init__(self, n_groups=2):
+        self.n_groups = n_groups
+
+    def fit(self, X, y=None):
+        X = np.asarray(X)
+        edges = np.quantile(X[:, 0], np.linspace(0, 1, self.n_groups + 1)[1:-1])
+        self.labels_ = np.searchsorted(edges, X[:, 0]) * 7  # ids 0, 7, 14, ...
+        self.labels_[::10] = -1
+        return self
+
+
+def test_noise_and_missing_clusters_warn(blobs):
+    X = blobs[0]
+    with pytest.warns(UserWarning) as record:
+        est = tiny(base_estimator=_NoisyBase(2)).fit(X)
+    messages = " ".join(str(w.message) for w in record)
+    assert "noise" in messages and "only 2 non-empty clusters" in messages
+    assert not np.isin(est.labeled_idx_, np.arange(0, 90, 10)).any()
+    assert set(est.labeled_labels_) == {0, 1}  # base ids 0, 7 -> 0, 1
+    assert est.labels_.shape == (90,)
+
+
+def test_too_many_base_clusters_is_an_error(blobs):
+    with pytest.raises(ValueError, match="found 5 clusters but n_clusters=3"):
+        tiny(base_estimator=KMeans(5, n_init=1, random_state=0)).fit(blobs[0])
+
+
+def test_variance_without_predict_proba_is_an_error(blobs):
+    with pytest.raises(ValueError, match="predict_proba"):
+        on_kmeans(selection="variance").fit(blobs[0])
+
+
+def test_images_reach_a_2d_base_flattened():
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 6, 6).astype(np.float32)
+    X[:20, :3] += 1.0
+    est = tiny(n_clusters=2, base_estimator=KMeans(2, n_init=2, random_state=0)).fit(X)
+    assert est.base_estimator_.cluster_centers_.shape == (2, 36)
+    assert est.predict(X).shape == (40,)
+
+
+# ------------------------------------------------------------------ quality
+def test_improves_kmeans_on_digits_subset():
+    X, y = load_digits(return_X_y=True)
+    keep = y < 5
+    X, y = X[keep], y[keep]
+    est = ClusMatch(
+        5, base_estimator=KMeans(5, n_init=5, random_state=0), pretrain_epochs=0,
+        finetune_epochs=30, labeled_per_cluster=0.1, device="cpu", random_state=0,
+    ).fit(X)
+    base_acc = clustering_accuracy(y, est.base_labels_)
+    acc = clustering_accuracy(y, est.labels_)
+    assert acc >= 0.9
+    assert acc >= base_acc - 0.01
