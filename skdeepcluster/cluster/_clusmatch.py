@@ -67,7 +67,7 @@ class ClusMatch(BaseDeepClusterer):
     base_prefit : bool, default=False
         Use ``base_estimator`` as already fitted (not cloned): its labels are
         ``predict(X)`` when it has ``predict``, else its ``labels_`` (which must then
-        belong to the ``X`` given to ``fit``).
+        belong to the ``X`` given to ``fit``). Ignored when ``base_estimator`` is None.
     selection : {"auto", "centroid", "variance"}, default="auto"
         How labelled samples are ranked in each cluster. ``"centroid"``: Euclidean
         distance to the base's ``cluster_centers_`` in input space, else to the mean of

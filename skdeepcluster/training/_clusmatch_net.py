@@ -169,6 +169,9 @@ class KMeansRefresh(Callback):
         if len(net.history) % self.every_epochs == 0:
             self.refresh(net)
 
+    def on_train_end(self, net, **kwargs):
+        self.X = None  # do not keep (and pickle) a second copy of the training data
+
 
 class WarmupEMAUpdate(EMAUpdate):
     """:class:`EMAUpdate` whose decay at step t is ``min(decay, (1 + t) / (10 + t))``.
