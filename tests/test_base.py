@@ -1,0 +1,114 @@
+"""The shared estimator template: input checks, devices, transactional fit, images."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+from skdeepcluster import SPICEClustering
+from skdeepcluster._input import resolve_device
+from tests.test_spice import tiny
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.array([[0.0, np.nan], [1.0, 2.0], [3.0, 4.0]]), ValueError, "NaN"),
+        (np.array([[0.0, np.inf], [1.0, 2.0], [3.0, 4.0]]), ValueError, "infinity"),
+        (np.empty((0, 3)), ValueError, "0 sample"),
+        (np.arange(5.0), ValueError, "Expected 2D array"),
+        (np.array([["a", "b"], ["c", "d"], ["e", "f"]], dtype=object), ValueError, "float"),
+        (np.ones((3, 2), dtype=complex), ValueError, "Complex"),
+        (sp.csr_matrix(np.ones((5, 2))), TypeError, "[Ss]parse"),
+        (np.ones((2, 2)), ValueError, "n_samples=2 should be >= n_clusters=3"),
+    ],
+)
+def test_bad_input_is_refused_clearly(X, error, match):
+    with pytest.raises(error, match=match):
+        tiny().fit(X)
+
+
+def test_predict_checks_feature_count(blobs):
+    est = tiny().fit(blobs[0])
+    with pytest.raises(ValueError, match="X has 3 features, but SPICEClustering is expecting 2"):
+        est.predict(np.ones((4, 3)))
+
+
+def test_predict_checks_image_shape():
+    rng = np.random.RandomState(0)
+    est = tiny(n_clusters=2).fit(rng.rand(20, 6, 6).astype(np.float32))
+    with pytest.raises(ValueError, match=r"images of shape \(1, 5, 5\)"):
+        est.predict(rng.rand(3, 5, 5))
+    # Rows with the same number of values are read as those images.
+    assert est.predict(rng.rand(3, 36)).shape == (3,)
+
+
+def test_image_shape_must_match_features():
+    with pytest.raises(ValueError, match=r"image_shape=\(3, 3\) holds 9 values"):
+        tiny(image_shape=(3, 3)).fit(np.ones((10, 8)))
+
+
+def test_image_input_layouts_agree():
+    rng = np.random.RandomState(0)
+    images = rng.rand(24, 6, 6).astype(np.float32)
+    a = tiny(n_clusters=2).fit_predict(images)
+    b = tiny(n_clusters=2).fit_predict(images[:, None])
+    c = tiny(n_clusters=2, image_shape=(6, 6)).fit_predict(images.reshape(24, -1))
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(a, c)
+
+
+def test_cuda_without_gpu_is_an_error():
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(ValueError, match="CUDA is not available"):
+        tiny(device="cuda").fit(np.random.rand(10, 2))
+
+
+@pytest.mark.parametrize("device", ["tpu", "nonsense", 3.5])
+def test_unknown_device_is_an_error(device):
+    with pytest.raises((ValueError, TypeError)):
+        resolve_device(device)
+
+
+def test_interrupted_fit_leaves_no_fitted_state(blobs, monkeypatch):
+    est = tiny()
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SPICEClustering, "_train_heads", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        est.fit(blobs[0])
+    assert not any(k.endswith("_") and not k.startswith("_") for k in vars(est))
+    assert set(vars(est)) == set(tiny().__dict__)
+
+
+def test_interrupted_refit_keeps_previous_model(blobs, monkeypatch):
+    est = tiny().fit(blobs[0])
+    before = est.predict(blobs[0])
+    monkeypatch.setattr(SPICEClustering, "_train_heads", lambda *a, **k: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        est.fit(blobs[0][:, :1])
+    np.testing.assert_array_equal(est.predict(blobs[0]), before)
+    assert est.n_features_in_ == 2
+
+
+def test_pandas_feature_names(blobs):
+    pd = pytest.importorskip("pandas")
+    df = pd.DataFrame(blobs[0], columns=["a", "b"])
+    est = tiny().fit(df)
+    assert list(est.feature_names_in_) == ["a", "b"]
+    np.testing.assert_array_equal(est.predict(df), est.labels_)
+
+
+def test_user_backbone_is_used_and_copied(blobs):
+    user = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 8))
+    est = tiny(backbone=user).fit(blobs[0])
+    assert est.transform(blobs[0]).shape == (blobs[0].shape[0], 8)
+    assert est.module_.backbone is not user
+
+
+def test_user_backbone_must_return_2d(blobs):
+    with pytest.raises(ValueError, match="backbone must return a 2-D tensor"):
+        tiny(backbone=torch.nn.Identity()).fit(blobs[0][:, :, None])

@@ -1,0 +1,86 @@
+"""Selectors on hand-computed cases."""
+
+import numpy as np
+import pytest
+import torch
+
+from skdeepcluster.selection import chunked_knn, select_by_prototypes, select_reliable
+
+
+def test_prototypes_hand_computed():
+    # 6 samples, 2 clusters: M = 3 per cluster, prototypes from the top m = 1 by column.
+    proba = torch.tensor(
+        [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8], [0.45, 0.55]]
+    )
+    emb = torch.tensor(
+        [[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0], [-0.6, 0.8], [0.707, 0.707]]
+    )
+    sel = select_by_prototypes(proba, emb, center_ratio=0.5)
+    # Cluster 0 prototype = sample 0 (top p0); cluster 1 prototype = sample 4 (top p1).
+    # Similarities to [1,0]: 1, .8, .6, 0, -.6, .707 -> top 3: 0, 1, 5.
+    # Similarities to [-.6,.8]: -.6, 0, .28, .8, 1, .141 -> top 3: 4, 3, 2.
+    assert sel.labels.tolist() == [0, 0, 0, 1, 1, 1]
+    assert sorted(sel.indices[:3].tolist()) == [0, 1, 5]
+    assert sorted(sel.indices[3:].tolist()) == [2, 3, 4]
+    assert np.all(sel.weights == 1)
+
+
+def test_prototypes_rank_by_column_not_argmax():
+    # No sample has argmax 1, yet cluster 1 still gets its column-wise top samples.
+    proba = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.7, 0.3], [0.99, 0.01]])
+    emb = torch.nn.functional.normalize(torch.randn(4, 3, generator=torch.Generator().manual_seed(0)))
+    sel = select_by_prototypes(proba, emb, n_per_cluster=2, center_ratio=0.5)
+    assert (sel.labels == 1).sum() == 2
+
+
+def test_chunked_knn_matches_dense_and_puts_self_first():
+    rng = np.random.RandomState(0)
+    e = torch.tensor(rng.randn(50, 5))
+    nn_chunked = chunked_knn(e, 7, chunk_size=8)
+    en = torch.nn.functional.normalize(e, dim=1)
+    dense = (en @ en.T).topk(7, dim=1).indices
+    assert torch.equal(nn_chunked[:, 0], torch.arange(50))
+    assert torch.equal(torch.sort(nn_chunked, 1).values, torch.sort(dense, 1).values)
+
+
+def _two_groups():
+    # Two tight groups of 5 points; predictions agree with the groups except sample 4.
+    emb = torch.tensor([[1.0, 0.01 * i] for i in range(5)] + [[0.01 * i, 1.0] for i in range(5)])
+    proba = torch.tensor([[0.995, 0.005]] * 4 + [[0.4, 0.6]] + [[0.002, 0.998]] * 5)
+    return proba, emb
+
+
+def test_reliable_requires_agreement_and_confidence():
+    proba, emb = _two_groups()
+    sel = select_reliable(proba, emb, n_neighbors=5, agreement=0.8, confidence=0.99,
+                          balance=False, min_per_cluster=1)
+    # Sample 4 is predicted 1 among four 0-neighbours: not reliable. Samples 0-3 have 4/5
+    # agreeing neighbours (sample 4 disagrees) and confidence .995: reliable.
+    got = dict(zip(sel.indices.tolist(), sel.labels.tolist(), strict=True))
+    assert got == {0: 0, 1: 0, 2: 0, 3: 0, 5: 1, 6: 1, 7: 1, 8: 1, 9: 1}
+
+
+def test_reliable_balances_clusters():
+    proba, emb = _two_groups()
+    sel = select_reliable(proba, emb, n_neighbors=5, agreement=0.8, confidence=0.99,
+                          balance=True, min_per_cluster=1, random_state=0)
+    assert np.bincount(sel.labels).tolist() == [4, 4]
+
+
+def test_reliable_falls_back_when_a_cluster_is_empty():
+    proba, emb = _two_groups()
+    proba = proba.clone()
+    proba[5:] = torch.tensor([0.3, 0.7])  # cluster 1 never confident: strict rule is empty
+    sel = select_reliable(proba, emb, n_neighbors=5, agreement=0.8, confidence=0.99,
+                          balance=True, min_per_cluster=2, random_state=0)
+    counts = np.bincount(sel.labels, minlength=2)
+    assert counts[1] == 2 and counts[0] == 2
+    assert set(sel.indices[sel.labels == 1]).issubset({4, 5, 6, 7, 8, 9})
+
+
+def test_reliable_warns_about_clusters_nobody_is_in():
+    proba, emb = _two_groups()
+    proba = torch.cat([proba, torch.zeros(10, 1)], dim=1)
+    with pytest.warns(UserWarning, match=r"cluster\(s\) \[2\]"):
+        sel = select_reliable(proba, emb, n_neighbors=5, agreement=0.8, min_per_cluster=1)
+    assert 2 not in sel.labels
