@@ -39,7 +39,8 @@ PROFILES = {
 }
 
 COLUMNS = ["dataset", "method", "family", "seed", "status", "acc", "nmi", "ari", "fit_s",
-           "wall_s", "peak_rss_mb", "device", "n_samples", "n_clusters_found", "time_limit_s",
+           "wall_s", "peak_rss_mb", "rss_before_fit_mb", "device", "n_samples",
+           "n_clusters_found", "time_limit_s",
            "published_acc", "published_nmi", "published_note", "note"]
 
 
@@ -126,10 +127,12 @@ def run_one(spec, time_limit, env, workdir):
         except ValueError:
             result = {}
     if timed_out:
-        result["status"] = f"timeout after {time_limit:.0f}s (stage: {result.get('stage', '?')})"
-    elif not result:
+        result["status"] = (f"timeout after {time_limit:.0f}s (stage: "
+                            f"{result.get('stage', 'starting')})")
+    elif not result or result.get("status") == "running":
         tail = log_path.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-        result["status"] = f"crashed: exit code {proc.returncode}; {tail[0][:300]}"
+        result["status"] = (f"crashed in {result.get('stage', 'startup')}: exit code "
+                            f"{proc.returncode}; {tail[0][:300]}")
     result["wall_s"] = wall
     result["peak_rss_mb"] = rusage.ru_maxrss / 1024.0  # Linux: KiB
     if result.get("traceback"):
@@ -259,6 +262,8 @@ def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names
         if c not in df:
             df[c] = None
     df = df[COLUMNS]
+    for c in ("n_samples", "n_clusters_found", "time_limit_s", "seed"):
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype("Int64")
     csv_path = out_dir / f"{name}.csv"
     df.to_csv(csv_path, index=False, float_format="%.4f")
     plot_path = out_dir / f"{name}.png"
@@ -287,10 +292,12 @@ def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names
     lines += ["", "## Results", "",
               "ACC/NMI/ARI measured here; `published` columns are the papers' figures, "
               "not measured. fit_s = wall time of fit_predict; peak RSS = maximum resident "
-              "memory of the run's process (including Python, torch and the data).", "",
+              "memory of the run's process (including Python, torch and the data); RSS "
+              "before fit = its peak just before fit (imports + data), so the difference is "
+              "what the fit itself added.", "",
               "| dataset | method | seed | status | ACC | NMI | ARI | fit s | peak RSS MB | "
-              "device | published ACC | published NMI |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "RSS before fit MB | device | published ACC | published NMI |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in df.to_dict("records"):
         pub_note = f" ({r['published_note']})" if r.get("published_note") else ""
         status = str(r["status"]).replace("|", "/").replace("\n", " ")
@@ -299,7 +306,8 @@ def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names
         lines.append(
             f"| {r['dataset']} | {r['method']} | {r['seed']} | {status} | {fmt(r['acc'])} | "
             f"{fmt(r['nmi'])} | {fmt(r['ari'])} | {fmt(r['fit_s'], '.1f')} | "
-            f"{fmt(r['peak_rss_mb'], '.0f')} | {fmt(r['device'])} | "
+            f"{fmt(r['peak_rss_mb'], '.0f')} | {fmt(r['rss_before_fit_mb'], '.0f')} | "
+            f"{fmt(r['device'])} | "
             f"{fmt(r['published_acc'])}{pub_note} | {fmt(r['published_nmi'])} |")
     ok = df[df["status"] == "ok"]
     if len(seeds) > 1 and len(ok):

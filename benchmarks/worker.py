@@ -36,10 +36,14 @@ def fit_labels(est, X):
 
 def main(spec_path, result_path):
     spec = json.loads(Path(spec_path).read_text())
-    result = {"status": "error", "stage": "setup"}
+    result = {"status": "running", "stage": "setup"}
 
     def dump():
         Path(result_path).write_text(json.dumps(result))
+
+    def stage(name):  # written at each stage so that a killed run still says where it was
+        result["stage"] = name
+        dump()
 
     try:
         import numpy as np
@@ -55,7 +59,7 @@ def main(spec_path, result_path):
 
         method = REGISTRY[spec["method"]]
         dataset = DATASETS[spec["dataset"]]
-        result["stage"] = "load data"
+        stage("load data")
         X, y = dataset.load(spec.get("data_home"), spec.get("download", True))
         if method.input == "vectors":
             X = X.reshape(len(X), -1)
@@ -69,19 +73,22 @@ def main(spec_path, result_path):
             torch.manual_seed(seed)
             device = resolve_device(spec["device"])
         result["device"] = device
-        result["stage"] = "construct"
+        stage("construct")
         try:
             est = method.factory(dataset.n_clusters, seed, device)
         except ImportError as exc:
             result.update(status=f"unavailable: {exc}")
             dump()
             return 0
-        result["stage"] = "fit"
+        import resource
+
+        result["rss_before_fit_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        stage("fit")
         t0 = time.perf_counter()
         labels = fit_labels(est, X)
         result["fit_s"] = time.perf_counter() - t0
         labels = np.asarray(labels)
-        result["stage"] = "score"
+        stage("score")
         result["acc"] = float(clustering_accuracy(y, labels))
         result["nmi"] = float(normalized_mutual_info_score(y, labels))
         result["ari"] = float(adjusted_rand_score(y, labels))
