@@ -1,6 +1,7 @@
 """ClusMatch: improve a clustering by positive and negative pseudo-label learning
 (Wu et al., TPAMI 2025)."""
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -312,7 +313,9 @@ class ClusMatch(BaseDeepClusterer):
         head = torch.nn.Linear(backbone.out_features, self.n_clusters)  # projector: d -> d
         torch.nn.init.xavier_uniform_(head.weight)
         torch.nn.init.zeros_(head.bias)
-        module = ClusteringModel(backbone, head, projector=projector)
+        # copies: pretrain_net_ keeps the pretrained network
+        module = ClusteringModel(copy.deepcopy(backbone), head,
+                                 projector=copy.deepcopy(projector))
         for p in module.parameters():
             p.requires_grad_(True)
         thresholds = ClassPairThresholds(self.n_clusters, self.threshold_momentum, device)
