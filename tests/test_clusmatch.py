@@ -178,3 +178,33 @@ def test_improves_kmeans_on_digits_subset():
     acc = clustering_accuracy(y, est.labels_)
     assert acc >= 0.9
     assert acc >= base_acc - 0.01
+
+
+class _DuckBase:
+    """Not an sklearn estimator: fit + labels_ only, 2-D input only."""
+
+    def fit(self, X):
+        assert np.asarray(X).ndim == 2
+        self.labels_ = KMeans(2, n_init=2, random_state=0).fit_predict(X)
+        return self
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+
+def test_duck_typed_base_on_images():
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 6, 6).astype(np.float32)
+    X[:20, :3] += 1.0
+    est = tiny(n_clusters=2, base_estimator=_DuckBase()).fit(X)
+    assert adjusted_rand(est.base_labels_, np.repeat([0, 1], 20)) == 1.0
+    assert est.labels_.shape == (40,)
+
+
+def adjusted_rand(a, b):
+    from sklearn.metrics import adjusted_rand_score
+
+    return adjusted_rand_score(a, b)

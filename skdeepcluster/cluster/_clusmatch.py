@@ -375,8 +375,7 @@ class ClusMatch(BaseDeepClusterer):
             return km, km.labels_.copy(), km.labels_.copy(), ("centroid", emb,
                                                               km.cluster_centers_)
         Xb = self._base_input
-        if getattr(Xb, "ndim", 2) >= 3 and not get_tags(self.base_estimator).input_tags \
-                .three_d_array:
+        if getattr(Xb, "ndim", 2) >= 3 and not _accepts_3d(self.base_estimator):
             Xb = np.asarray(Xb).reshape(Xb.shape[0], -1)
         base, labels = self._fit_base(Xb, pool.shape[0])
         compact = self._compact_labels(labels)
@@ -518,3 +517,10 @@ def _embed(backbone, x, batch_size):
     return torch.cat([backbone(x[i : i + batch_size]) for i in range(0, x.shape[0],
                                                                       batch_size)])
 
+
+def _accepts_3d(estimator):
+    """Whether the estimator takes (n, H, W) input (its sklearn tags say so)."""
+    try:
+        return bool(get_tags(estimator).input_tags.three_d_array)
+    except (AttributeError, TypeError):  # not an sklearn estimator: assume 2-D only
+        return False
