@@ -107,6 +107,9 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     usable_members_ : ndarray of bool, shape (n_members + concat_member,)
     agreement_history_ : ndarray of shape (n_rounds_ + 1,)
         Agreed fraction after pretraining (entry 0) and after each round.
+    ensemble_labels_history_ : ndarray of shape (n_rounds_ + 1, n_samples)
+        Ensemble labels after pretraining and after each round (consistent ids).
+    agreement_mask_history_ : ndarray of bool, shape (n_rounds_ + 1, n_samples)
     n_rounds_ : int
         Pseudo-label rounds run.
     best_round_ : int
@@ -232,7 +235,7 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
         unlabeled = np.full(n, -1, dtype=np.int64)
         members = self._train(members, X, unlabeled, self.pretrain_epochs, device, rng)
         vote = self._vote(members, X, device, embedding, n_neighbors, None, rng)
-        history = [vote.agreed.mean()]
+        history, trail = [vote.agreed.mean()], [vote]
         self._report(0, history[-1])
         best, wait = None, 0
         for r in range(1, self.max_rounds + 1):
@@ -240,6 +243,7 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
             members = self._train(members, X, targets, self.epochs_per_round, device, rng)
             vote = self._vote(members, X, device, embedding, n_neighbors, vote.labels, rng)
             history.append(vote.agreed.mean())
+            trail.append(vote)
             self._report(r, history[-1])
             if best is None or history[-1] > history[best[0]]:
                 best, wait = (r, copy.deepcopy(members), vote), 0
@@ -256,6 +260,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
             "member_labels_": vote.aligned,
             "usable_members_": vote.usable,
             "agreement_history_": np.asarray(history),
+            "ensemble_labels_history_": np.stack([v.labels for v in trail]),
+            "agreement_mask_history_": np.stack([v.agreed for v in trail]),
             "n_rounds_": len(history) - 1,
             "best_round_": best_round,
             "n_neighbors_": n_neighbors,
@@ -349,7 +355,7 @@ def cluster_latent(z, n_clusters, *, embedding="umap", clusterer="gmm", n_neighb
         import umap  # lazy: slow to import (numba)
 
         z = umap.UMAP(
-            n_components=2, n_neighbors=n_neighbors, min_dist=0.0, random_state=seed,
+            n_components=2, n_neighbors=n_neighbors, min_dist=0.0, random_state=seed, n_jobs=1,
         ).fit_transform(z)
     elif embedding == "pca":
         z = PCA(n_components=min(2, *z.shape), random_state=seed).fit_transform(z)

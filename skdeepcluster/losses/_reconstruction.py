@@ -23,6 +23,8 @@ def latent_noise(z, scale=1.5, generator=None):
     noise : Tensor of shape (B, d), with max absolute value ``scale``.
     """
     n = torch.randn(z.shape, dtype=z.dtype, device=z.device, generator=generator)
+    if n.numel() == 0:
+        return n
     return scale * n / n.abs().max().clamp_min(1e-12)
 
 
