@@ -37,8 +37,9 @@ class MLPBackbone(nn.Module):
 class ConvBackbone(nn.Module):
     """A small CNN for small images (digits, MNIST, 32x32 colour).
 
-    Each stage is two 3x3 conv-BN-ReLU layers, the first with stride 2 from the second
-    stage on; global average pooling and a linear layer give the representation.
+    Each stage is one 3x3 conv-BN-ReLU layer, with stride 2 from the second stage on;
+    global average pooling and a linear layer give the representation. Deliberately
+    small: it must train in minutes on a CPU.
 
     Parameters
     ----------
@@ -54,9 +55,6 @@ class ConvBackbone(nn.Module):
             stride = 1 if stage == 0 else 2
             layers += [
                 nn.Conv2d(width, w, 3, stride=stride, padding=1, bias=False),
-                nn.BatchNorm2d(w),
-                nn.ReLU(inplace=True),
-                nn.Conv2d(w, w, 3, padding=1, bias=False),
                 nn.BatchNorm2d(w),
                 nn.ReLU(inplace=True),
             ]
