@@ -26,6 +26,7 @@ def tiny(**params):
 FLOAT32_BATCHING = "float32 batched inference differs at ~1e-7 relative across batch layouts"
 EXPECTED_FAILED = {
     "check_methods_subset_invariance": FLOAT32_BATCHING,
+    "check_methods_sample_order_invariance": FLOAT32_BATCHING,
 }
 
 

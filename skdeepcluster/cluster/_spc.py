@@ -141,6 +141,14 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     * The round with the largest agreed fraction is kept, and ``predict`` is inductive
       (the reference only labels its training set).
 
+    Cost: every round encodes the data and runs one UMAP per member (plus the
+    concatenation member); UMAP dominates on small data. ``n_jobs`` defaults to one
+    process because on a few CPU cores torch already spreads each member's training over
+    them, worker processes add start-up and data-copy costs, and a GPU is best used by
+    one process; on many cores (or a Dask/Ray cluster through
+    ``joblib.parallel_config``) set ``n_jobs=-1``: members are independent, and UMAP with
+    a fixed seed runs on one thread, so labelling gains the most.
+
     References
     ----------
     L. Mahon and T. Lukasiewicz, "Selective Pseudo-label Clustering", KI 2021: Advances

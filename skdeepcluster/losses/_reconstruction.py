@@ -50,7 +50,7 @@ def spc_loss(x, x_hat, logits, targets, agreed):
     -------
     loss : scalar Tensor
     """
-    per_sample = (x_hat - x).abs().flatten(1).mean(1)
+    per_sample = (x_hat.flatten(1) - x.flatten(1)).abs().mean(1)
     loss = per_sample.mean()
     if not bool(agreed.all()):
         loss = loss + per_sample[~agreed].mean()

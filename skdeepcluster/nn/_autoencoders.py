@@ -69,11 +69,11 @@ class ConvAutoencoder(_HeadedAutoencoder):
         ``(C, H, W)``.
     latent_dim : int
     n_clusters : int
-    widths : tuple of int, default=(16, 32, 64)
+    widths : tuple of int, default=(32, 64, 128)
     head_hidden : int, default=25
     """
 
-    def __init__(self, in_shape, latent_dim, n_clusters, widths=(16, 32, 64), head_hidden=25):
+    def __init__(self, in_shape, latent_dim, n_clusters, widths=(32, 64, 128), head_hidden=25):
         super().__init__()
         c, h, w = (int(s) for s in in_shape)
         self.in_shape = (c, h, w)
@@ -122,7 +122,7 @@ def _dense_stack(widths):
 
 
 def build_autoencoder(spec, latent_dim, n_clusters, architecture="auto", hidden=(512, 256),
-                      widths=(16, 32, 64)):
+                      widths=(32, 64, 128)):
     """The autoencoder for an input spec.
 
     ``architecture="auto"`` gives a :class:`ConvAutoencoder` for images and an
