@@ -28,7 +28,8 @@ def test_prototypes_hand_computed():
 def test_prototypes_rank_by_column_not_argmax():
     # No sample has argmax 1, yet cluster 1 still gets its column-wise top samples.
     proba = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.7, 0.3], [0.99, 0.01]])
-    emb = torch.nn.functional.normalize(torch.randn(4, 3, generator=torch.Generator().manual_seed(0)))
+    gen = torch.Generator().manual_seed(0)
+    emb = torch.nn.functional.normalize(torch.randn(4, 3, generator=gen))
     sel = select_by_prototypes(proba, emb, n_per_cluster=2, center_ratio=0.5)
     assert (sel.labels == 1).sum() == 2
 

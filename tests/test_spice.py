@@ -48,3 +48,20 @@ def test_fit_predict_consistent(blobs):
 
 def test_same_seed_same_labels(blobs):
     _api.check_same_seed_same_labels(tiny, blobs[0])
+
+
+def test_quality_on_separated_blobs():
+    # 4 blobs in 8-D: every stage must work for ACC to clear 0.95 (chance is ~0.3).
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=400, centers=4, n_features=8, cluster_std=1.0, random_state=2)
+    est = tiny(n_clusters=4, pretrain_epochs=20, head_epochs=5, semi_epochs=5, n_heads=3,
+               batch_size=128, head_batch_size=64, labeled_batch_size=16, n_neighbors=10)
+    labels = est.fit_predict(X)
+    assert clustering_accuracy(y, labels) >= 0.95
+    assert clustering_accuracy(y, est.self_labels_) >= 0.95
+    # the reliable set is correct and balanced across clusters
+    rel = est.reliable_mask_
+    assert rel.sum() >= 4 * est.min_reliable_per_cluster
+    assert clustering_accuracy(y[rel], est.self_labels_[rel]) >= 0.95
+    assert len(set(np.bincount(est.reliable_labels_).tolist())) == 1

@@ -5,8 +5,8 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
-from skorch.callbacks import Callback
 from sklearn.utils._param_validation import Interval, StrOptions
+from skorch.callbacks import Callback
 
 from skdeepcluster.augment import make_views
 from skdeepcluster.base import BaseDeepClusterer, ClusteringModel
@@ -52,23 +52,24 @@ class SPICEClustering(BaseDeepClusterer):
     backbone : torch.nn.Module, default=None
         Replaces the default backbone (MLP for vectors, small CNN for images). It must map
         a batch ``(B, *sample_shape)`` to ``(B, d)``. A copy is trained.
-    pretrain_epochs : int, default=100
-        Epochs of contrastive feature learning (stage 1).
+    pretrain_epochs : int or "auto", default="auto"
+        Epochs of contrastive feature learning (stage 1). ``"auto"`` gives about 300,000
+        sample visits: ``clip(300_000 // n_samples, 20, 200)``.
     pretrain_lr : float, default=1e-3
         Adam learning rate of stage 1.
     temperature : float, default=0.5
         NT-Xent temperature.
     n_heads : int, default=10
         Clustering heads trained in stage 2.
-    head_epochs : int, default=20
+    head_epochs : int, default=5
         Stage-2 epochs; each has ``max(1, n_samples // pseudo_batch_size)`` outer
         iterations.
     pseudo_batch_size : int, default=5000
         Samples scored per outer iteration (clipped to n_samples).
     center_ratio : float, default=0.5
         Fraction of ``B / K`` used to build each prototype.
-    n_repeat : int, default=4
-        Passes over the selected samples per outer iteration.
+    n_repeat : int, default=2
+        Passes over the selected samples per outer iteration (8 in the reference).
     head_batch_size : int, default=128
     head_lr : float, default=5e-3
         Adam learning rate of the heads.
@@ -88,8 +89,9 @@ class SPICEClustering(BaseDeepClusterer):
     semi_init : {"stage2", "scratch"}, default="stage2"
         Start stage 3 from the stage-1 backbone and the chosen head (the paper's "joint
         training") or from random weights (what the reference code does).
-    semi_epochs : int, default=30
-        FixMatch epochs over the unlabelled set (all samples).
+    semi_epochs : int or "auto", default="auto"
+        FixMatch epochs over the unlabelled set (all samples); 0 skips stage 3 and
+        predicts with the stage-2 head. ``"auto"``: ``clip(100_000 // n_samples, 10, 50)``.
     semi_lr : float, default=0.01
     fixmatch_threshold : float, default=0.95
     lambda_u : float, default=1.0
@@ -157,7 +159,7 @@ class SPICEClustering(BaseDeepClusterer):
 
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
-        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "pretrain_lr": [Interval(Real, 0, None, closed="neither")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
@@ -174,7 +176,7 @@ class SPICEClustering(BaseDeepClusterer):
         "balance_reliable": ["boolean"],
         "min_reliable_per_cluster": [Interval(Integral, 1, None, closed="left")],
         "semi_init": [StrOptions({"stage2", "scratch"})],
-        "semi_epochs": [Interval(Integral, 0, None, closed="left")],
+        "semi_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "semi_lr": [Interval(Real, 0, None, closed="neither")],
         "fixmatch_threshold": [Interval(Real, 0, 1, closed="both")],
         "lambda_u": [Interval(Real, 0, None, closed="left")],
@@ -189,14 +191,14 @@ class SPICEClustering(BaseDeepClusterer):
         *,
         image_shape=None,
         backbone=None,
-        pretrain_epochs=100,
+        pretrain_epochs="auto",
         pretrain_lr=1e-3,
         temperature=0.5,
         n_heads=10,
-        head_epochs=20,
+        head_epochs=5,
         pseudo_batch_size=5000,
         center_ratio=0.5,
-        n_repeat=4,
+        n_repeat=2,
         head_batch_size=128,
         head_lr=5e-3,
         head_loss="spice_double_softmax",
@@ -206,7 +208,7 @@ class SPICEClustering(BaseDeepClusterer):
         balance_reliable=True,
         min_reliable_per_cluster=10,
         semi_init="stage2",
-        semi_epochs=30,
+        semi_epochs="auto",
         semi_lr=0.01,
         fixmatch_threshold=0.95,
         lambda_u=1.0,
@@ -284,7 +286,7 @@ class SPICEClustering(BaseDeepClusterer):
             "reliable_mask_": np.isin(np.arange(X.shape[0]), reliable.indices),
             "reliable_labels_": reliable.labels,
         }
-        if self.semi_epochs == 0:
+        if _epochs(self.semi_epochs, X.shape[0], 100_000, 10, 50) == 0:
             fitted.update(semi_net_=None, module_=copy.deepcopy(self_model))
             return fitted
         semi_net, module = self._train_semi(X, spec, self_model, reliable, views, device)
@@ -302,14 +304,14 @@ class SPICEClustering(BaseDeepClusterer):
             criterion__temperature=self.temperature,
             n_samples=X.shape[0],
             batch_size=self.batch_size,
-            max_epochs=self.pretrain_epochs,
+            max_epochs=_epochs(self.pretrain_epochs, X.shape[0], 300_000, 20, 200),
             device=device,
             optimizer=torch.optim.Adam,
             lr=self.pretrain_lr,
             verbose=self.verbose,
             views=views,
         )
-        if self.pretrain_epochs > 0:
+        if net.max_epochs > 0:
             net.fit(X)
         else:
             net.initialize()
@@ -362,7 +364,8 @@ class SPICEClustering(BaseDeepClusterer):
             p.requires_grad_(True)
         n = X.shape[0]
         unlabeled_batch = max(2, min(self.unlabeled_ratio * self.labeled_batch_size, n))
-        steps = self.semi_epochs * max(1, n // unlabeled_batch)
+        epochs = _epochs(self.semi_epochs, n, 100_000, 10, 50)
+        steps = epochs * max(1, n // unlabeled_batch)
         ema = EMAUpdate(self.ema_decay)
         net = make_net(
             FixMatchNet,
@@ -372,7 +375,7 @@ class SPICEClustering(BaseDeepClusterer):
             criterion__lambda_u=self.lambda_u,
             n_samples=n,
             batch_size=unlabeled_batch,
-            max_epochs=self.semi_epochs,
+            max_epochs=epochs,
             device=device,
             optimizer=torch.optim.SGD,
             optimizer__momentum=0.9,
@@ -391,6 +394,13 @@ class SPICEClustering(BaseDeepClusterer):
             labeled_y=torch.from_numpy(reliable.labels),
         )
         return net, ema.ema_.shadow
+
+
+def _epochs(value, n_samples, visits, low, high):
+    """An epoch count, or the ``"auto"`` rule: about ``visits`` sample visits, clipped."""
+    if value == "auto":
+        return int(np.clip(visits // max(n_samples, 1), low, high))
+    return int(value)
 
 
 class _FrozenBackboneHeads(torch.nn.Module):

@@ -28,7 +28,9 @@ def nt_xent_loss(z1, z2, temperature=0.5):
     (SimCLR), ICML 2020.
     """
     if z1.shape != z2.shape or z1.ndim != 2:
-        raise ValueError(f"z1 and z2 must both be (B, d); got {tuple(z1.shape)}, {tuple(z2.shape)}.")
+        raise ValueError(
+            f"z1 and z2 must both be (B, d); got {tuple(z1.shape)} and {tuple(z2.shape)}."
+        )
     b = z1.shape[0]
     z = F.normalize(torch.cat([z1, z2]), dim=1)
     logits = z @ z.T / temperature

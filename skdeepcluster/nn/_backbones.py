@@ -37,22 +37,25 @@ class MLPBackbone(nn.Module):
 class ConvBackbone(nn.Module):
     """A small CNN for small images (digits, MNIST, 32x32 colour).
 
-    Each stage is one 3x3 conv-BN-ReLU layer, with stride 2 from the second stage on;
-    global average pooling and a linear layer give the representation. Deliberately
-    small: it must train in minutes on a CPU.
+    Each stage is one 3x3 conv-BN-ReLU layer, with stride 2 from the second stage on
+    (and on the first too for images of 16 pixels or more a side); global average
+    pooling and a linear layer give the representation. Deliberately small: it must
+    train in minutes on a CPU.
 
     Parameters
     ----------
     in_channels : int
     widths : tuple of int, default=(32, 64, 128)
     out_features : int, default=128
+    image_side : int, default=8
+        The smaller image side; from 16 on, the first stage downsamples too.
     """
 
-    def __init__(self, in_channels, widths=(32, 64, 128), out_features=128):
+    def __init__(self, in_channels, widths=(32, 64, 128), out_features=128, image_side=8):
         super().__init__()
         layers, width = [], in_channels
         for stage, w in enumerate(widths):
-            stride = 1 if stage == 0 else 2
+            stride = 2 if stage > 0 or image_side >= 16 else 1
             layers += [
                 nn.Conv2d(width, w, 3, stride=stride, padding=1, bias=False),
                 nn.BatchNorm2d(w),
@@ -90,5 +93,6 @@ def build_backbone(spec, user_backbone=None, out_features=128, hidden=(512, 512)
         module.out_features = int(out.shape[1])
         return module
     if spec.kind == "image":
-        return ConvBackbone(spec.shape[0], widths=widths, out_features=out_features)
+        return ConvBackbone(spec.shape[0], widths=widths, out_features=out_features,
+                            image_side=min(spec.shape[1:]))
     return MLPBackbone(spec.n_features, hidden=hidden, out_features=out_features)
