@@ -8,6 +8,7 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,9 @@ class Method:
     uses_device: bool = False  # False: the estimator runs on CPU whatever --device says
     note: str = ""
     published_key: str | None = None  # key into PUBLISHED
+    # Which interpreter runs it: None = run.py's own; "clustpy" = --clustpy-python
+    # (an environment whose torch has a matching torchvision, see docs/benchmarks.md).
+    python: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -136,8 +140,9 @@ def _clustpy_factory(class_name):
             import clustpy.deep as cdeep
         except Exception as exc:  # ImportError, or torchvision failing to load
             raise ImportError(
-                f"clustpy not importable ({type(exc).__name__}: {exc}); clustpy requires "
-                "torchvision, and installing it from PyPI would replace this torch"
+                f"clustpy not importable in {sys.executable} ({type(exc).__name__}: {exc}); "
+                "pass --clustpy-python (or set SKDEEPCLUSTER_CLUSTPY_PYTHON) to an "
+                "interpreter with clustpy and a matching torchvision, see docs/benchmarks.md"
             ) from exc
         import torch
 
@@ -155,7 +160,7 @@ def _register_peers():
                     "UMAP 10-d (n_neighbors=15, min_dist=0), full-covariance GMM"))
     for name in ("DEC", "IDEC", "DCN"):
         register(Method(f"clustpy.{name}", _clustpy_factory(name), uses_device=True,
-                        note="clustpy defaults"))
+                        python="clustpy", note="clustpy defaults"))
 
 
 _register_skdeepcluster()

@@ -90,8 +90,29 @@ def machine_info(device_arg):
     return info
 
 
-def run_one(spec, time_limit, env, workdir):
-    """Run worker.py on ``spec``; return the result dict with wall_s and peak_rss_mb."""
+def interpreter_info(python):
+    """One line naming ``python`` and the Python/torch/clustpy versions it has."""
+    code = """if 1:
+        import importlib.metadata as m, platform
+        def v(d):
+            try:
+                return m.version(d)
+            except m.PackageNotFoundError:
+                return "not installed"
+        print(f"Python {platform.python_version()}, " + ", ".join(
+            f"{d} {v(d)}" for d in ("torch", "torchvision", "clustpy")))
+    """
+    try:
+        out = subprocess.run([python, "-c", code], capture_output=True, text=True, timeout=60)
+        desc = out.stdout.strip() or f"failed: {out.stderr.strip()[-200:]}"
+    except (OSError, subprocess.SubprocessError) as exc:
+        desc = f"failed: {exc}"
+    return f"{python} ({desc})"
+
+
+def run_one(spec, time_limit, env, workdir, python=sys.executable):
+    """Run worker.py with ``python`` on ``spec``; return the result dict with wall_s and
+    peak_rss_mb."""
     spec_path = Path(workdir) / "spec.json"
     result_path = Path(workdir) / "result.json"
     if result_path.exists():
@@ -101,7 +122,7 @@ def run_one(spec, time_limit, env, workdir):
     t0 = time.perf_counter()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, str(HERE / "worker.py"), str(spec_path), str(result_path)],
+            [python, str(HERE / "worker.py"), str(spec_path), str(result_path)],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
         timed_out = False
@@ -153,6 +174,10 @@ def parse_args(argv=None):
     p.add_argument("--time-limit", type=float, help="per-run limit in seconds (overrides the "
                    "profile's budget rule)")
     p.add_argument("--threads", type=int, help="torch/OpenMP threads per run (default: unset)")
+    p.add_argument("--clustpy-python", metavar="PATH",
+                   default=os.environ.get("SKDEEPCLUSTER_CLUSTPY_PYTHON") or sys.executable,
+                   help="interpreter for the clustpy.* methods, e.g. /work/venv-clustpy/bin/"
+                   "python (default: $SKDEEPCLUSTER_CLUSTPY_PYTHON, else this interpreter)")
     p.add_argument("--output-name", help="basename of the result files (default: the profile)")
     p.add_argument("--results-dir", default=str(HERE / "results"))
     p.add_argument("--list", action="store_true", help="list methods and datasets, then exit")
@@ -167,7 +192,8 @@ def main(argv=None):
     if args.list:
         print("methods:")
         for m in REGISTRY.values():
-            print(f"  {m.name!r:50} input={m.input:8} family={m.family}")
+            py = f" python={m.python}" if m.python else ""
+            print(f"  {m.name!r:50} input={m.input:8} family={m.family}{py}")
         print("datasets:", ", ".join(DATASETS))
         return 0
 
@@ -179,6 +205,14 @@ def main(argv=None):
         if d not in DATASETS:
             raise SystemExit(f"unknown dataset {d!r}; known: {sorted(DATASETS)}")
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else profile["seeds"]
+    pythons = {None: sys.executable, "clustpy": args.clustpy_python}
+    for m in methods:
+        if m.python not in pythons:
+            raise SystemExit(f"{m.name}: unknown interpreter key {m.python!r}")
+        py = pythons[m.python]
+        if not (os.path.isfile(py) and os.access(py, os.X_OK)):
+            raise SystemExit(f"{m.name}: interpreter {py!r} is not an executable file "
+                             "(see --clustpy-python)")
     name = args.output_name or args.profile
     out_dir = Path(args.results_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -239,7 +273,7 @@ def main(argv=None):
                 spec = {"dataset": d, "method": m.name, "seed": seed, "device": args.device,
                         "data_home": args.data_home, "download": not args.no_download,
                         "threads": args.threads}
-                res = run_one(spec, limit, env, tmp)
+                res = run_one(spec, limit, env, tmp, pythons[m.python])
                 res.pop("traceback", None)
                 res.pop("stage", None)
                 row.update(res)
@@ -251,6 +285,8 @@ def main(argv=None):
     total = time.perf_counter() - t_start
     machine = machine_info(args.device)
     machine["load_avg_at_start"] = load_at_start
+    for key in sorted({m.python for m in methods} - {None}):
+        machine[f"{key}_python"] = interpreter_info(pythons[key])
     write_outputs(rows, out_dir, name, machine, command, total, args,
                   ds_names, seeds)
     return 0
@@ -283,7 +319,7 @@ def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names
              f"{', '.join(map(str, seeds))}, device option `{args.device}`; "
              f"total wall time {total_s / 60:.1f} min.", "", "## Machine", ""]
     for k in ("cpu", "cores", "usable_cores", "ram_gb", "gpu", "torch", "sklearn", "python",
-              "platform", "load_avg_at_start", "load_avg_1_5_15"):
+              "platform", "load_avg_at_start", "load_avg_1_5_15", "clustpy_python"):
         if k in machine:
             lines.append(f"- {k}: {machine[k]}")
     if args.threads:
