@@ -41,7 +41,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
     backbone : torch.nn.Module, default=None
         Replaces the default backbone (MLP for vectors, small CNN for images). It must map
         a batch ``(B, *sample_shape)`` to ``(B, d)``. A copy is trained.
-    epochs : int, default=200
+    epochs : int, default=400
         Training epochs with all four terms (after the warm-up of ``init="contrastive"``).
     lr : float, default=3e-4
         Adam learning rate (no weight decay, no schedule, as in the reference).
@@ -108,8 +108,11 @@ class MutualTaughtClustering(BaseDeepClusterer):
     * Views come from :func:`skdeepcluster.augment.make_views` (affine, cutout and noise
       for images; SCARF resampling, masking and noise for vectors) instead of SimCLR's
       crop/colour transforms; the clean view is the input itself.
-    * Default batch size 128 (reference: 256) and 200 epochs (reference: 1000): small
-      data sets get more steps per epoch, and a CPU run stays within minutes.
+    * Default batch size 128 (reference: 256) and 400 epochs (reference: 1000): small
+      data sets get more steps per epoch, and a CPU run stays within minutes. On sklearn's
+      digits (8x8 images in [0, 1], seed 0, one shared CPU thread) the defaults reach
+      ACC 0.947 (0.882 after 200 epochs); without the mutual terms
+      (``bce_weight=0, pcl_weight=0``) 0.958 (0.855 after 200 epochs).
     * ``top_r`` is a parameter (3 as in the ResNet code, 2 in the ViT code) and is
       clamped for small ``n_clusters``.
     * ``init`` offers the warm-up/boost use of the first published version, without its
@@ -156,7 +159,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
         *,
         image_shape=None,
         backbone=None,
-        epochs=200,
+        epochs=400,
         lr=3e-4,
         batch_size=128,
         feature_dim=128,
