@@ -25,8 +25,8 @@ from skdeepcluster.training import (
     ClusMatchCriterion,
     ClusMatchNet,
     ContrastiveNet,
+    EMAUpdate,
     KMeansRefresh,
-    WarmupEMAUpdate,
     cosine_decay_scheduler,
     make_net,
 )
@@ -468,7 +468,7 @@ class ClusMatch(BaseDeepClusterer):
         n = X.shape[0]
         unlabeled_batch = max(2, min(self.unlabeled_ratio * self.labeled_batch_size, n))
         steps = self.finetune_epochs * max(1, n // unlabeled_batch)
-        ema = WarmupEMAUpdate(self.ema_decay)
+        ema = EMAUpdate(self.ema_decay)
         refresh = KMeansRefresh(
             torch.from_numpy(X), sel.indices, sel.labels, self.n_clusters,
             every_epochs=self.kmeans_refresh_epochs, batch_size=max(self.batch_size, 512),

@@ -84,8 +84,10 @@ class SPICEClustering(BaseDeepClusterer):
         Stage-2 probability a reliable sample must exceed.
     balance_reliable : bool, default=True
         Down-sample reliable sets to the smallest cluster's size.
-    min_reliable_per_cluster : int, default=10
-        Fallback size for clusters the strict rule leaves (almost) empty.
+    min_reliable_per_cluster : int, default=100
+        Fallback size: a cluster where the strict rule finds fewer reliable samples is
+        filled up to this many (at most its size) with its members ranked by neighbour
+        agreement, then confidence.
     semi_init : {"stage2", "scratch"}, default="stage2"
         Start stage 3 from the stage-1 backbone and the chosen head (the paper's "joint
         training") or from random weights (what the reference code does).
@@ -206,7 +208,7 @@ class SPICEClustering(BaseDeepClusterer):
         agreement_ratio=0.9,
         confidence_threshold=0.99,
         balance_reliable=True,
-        min_reliable_per_cluster=10,
+        min_reliable_per_cluster=100,
         semi_init="stage2",
         semi_epochs="auto",
         semi_lr=0.01,

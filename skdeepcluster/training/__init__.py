@@ -6,7 +6,6 @@ from skdeepcluster.training._clusmatch_net import (
     ClusMatchCriterion,
     ClusMatchNet,
     KMeansRefresh,
-    WarmupEMAUpdate,
     align_kmeans_labels,
 )
 from skdeepcluster.training._datasets import PerHeadDataset
@@ -22,7 +21,6 @@ __all__ = [
     "ClusMatchCriterion",
     "ClusMatchNet",
     "KMeansRefresh",
-    "WarmupEMAUpdate",
     "align_kmeans_labels",
     "MTDCCriterion",
     "MTDCModel",

@@ -15,7 +15,6 @@ from skdeepcluster.losses import (
 )
 from skdeepcluster.metrics import matching_permutation
 from skdeepcluster.nn import l2_normalize
-from skdeepcluster.training._callbacks import EMAUpdate
 
 
 class ClusMatchCriterion(torch.nn.Module):
@@ -173,20 +172,3 @@ class KMeansRefresh(Callback):
         self.X = None  # do not keep (and pickle) a second copy of the training data
 
 
-class WarmupEMAUpdate(EMAUpdate):
-    """:class:`EMAUpdate` whose decay at step t is ``min(decay, (1 + t) / (10 + t))``.
-
-    ClusMatch's head starts random; with a fixed 0.999 and the few hundred steps of a
-    small data set the EMA model would still be mostly the initial network. The
-    warm-up lets the average forget the start quickly, then settles at ``decay``.
-    """
-
-    def on_train_begin(self, net, **kwargs):
-        super().on_train_begin(net, **kwargs)
-        self.step_ = 0
-
-    def on_batch_end(self, net, training=True, **kwargs):
-        if training:
-            self.ema_.decay = min(self.decay, (1 + self.step_) / (10 + self.step_))
-            self.step_ += 1
-            self.ema_.update(net.module_)
