@@ -149,6 +149,12 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     ``joblib.parallel_config``) set ``n_jobs=-1``: members are independent, and UMAP with
     a fixed seed runs on one thread, so labelling gains the most.
 
+    Measured (``benchmarks/spc_rounds.py digits``, defaults, seed 0, CPU shared with other
+    jobs): sklearn digits as (n, 8, 8) in [0, 1], ACC 0.881 (ensemble labels 0.883);
+    agreed fraction 0.82 -> 0.91 -> 0.97 -> 0.93 -> 0.98 -> 0.98 over rounds while the
+    agreed set's accuracy fell from 0.92 to 0.90 (the agreed set grows by absorbing
+    consistently wrong samples). The target 0.93 is not reached yet.
+
     References
     ----------
     L. Mahon and T. Lukasiewicz, "Selective Pseudo-label Clustering", KI 2021: Advances
