@@ -73,9 +73,12 @@ class SPICEClustering(BaseDeepClusterer):
     head_batch_size : int, default=128
     head_lr : float, default=5e-3
         Adam learning rate of the heads.
-    head_loss : {"spice_double_softmax", "ce_logits"}, default="spice_double_softmax"
-        ``"spice_double_softmax"`` reproduces the reference code (cross-entropy on heads
-        that already end in a softmax); ``"ce_logits"`` is the textbook loss.
+    head_loss : {"ce_logits", "spice_double_softmax"}, default="ce_logits"
+        ``"ce_logits"`` is cross-entropy on the heads' logits; ``"spice_double_softmax"``
+        reproduces the reference code (cross-entropy on heads that already end in a
+        softmax: a compressed loss with damped gradients, whose heads rarely reach the
+        0.99 confidence the reliable selection asks for). On digits images the default
+        settings give ACC 0.94 with ``"ce_logits"`` and 0.87 with the reference loss.
     n_neighbors : int, default=100
         Neighbours (the sample itself included) checked for local consistency.
     agreement_ratio : float, default=0.9
@@ -135,6 +138,7 @@ class SPICEClustering(BaseDeepClusterer):
       than the data.
     * The frozen backbone stays in eval mode during stage 2 (the reference code lets
       BatchNorm statistics drift on strong views).
+    * The heads' loss defaults to cross-entropy on logits (see ``head_loss``).
     * The head is chosen once, after stage 2, by lowest pseudo-label loss.
     * Reliable selection never returns nothing: see ``min_reliable_per_cluster``. The
       default ``agreement_ratio`` is 0.9 (the reference's STL10/ImageNet setting) rather
@@ -203,7 +207,7 @@ class SPICEClustering(BaseDeepClusterer):
         n_repeat=2,
         head_batch_size=128,
         head_lr=5e-3,
-        head_loss="spice_double_softmax",
+        head_loss="ce_logits",
         n_neighbors=100,
         agreement_ratio=0.9,
         confidence_threshold=0.99,

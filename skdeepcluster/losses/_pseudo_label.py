@@ -1,6 +1,5 @@
 """Cross-entropy on pseudo-labels, optionally weighted/masked, with SPICE's double softmax."""
 
-import torch
 import torch.nn.functional as F
 
 
