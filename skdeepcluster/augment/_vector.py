@@ -44,18 +44,23 @@ def scarf_resample(x, p, pool):
 class VectorViews:
     """Weak and strong views of standardised vectors.
 
+    The default strong view masks half of the features and adds noise. SCARF resampling
+    is available (``strong_resample``) but off by default: on the digits rows, SPICE's
+    contrastive features reached k-means ACC 0.91 with masking alone and 0.77-0.82 with
+    30-60% resampling.
+
     Parameters
     ----------
     pool : Tensor of shape (n, d)
         Rows whose column marginals SCARF draws from (the training data).
     weak_noise : float, default=0.05
     strong_noise : float, default=0.1
-    strong_mask : float, default=0.2
-    strong_resample : float, default=0.3
+    strong_mask : float, default=0.5
+    strong_resample : float, default=0.0
     """
 
-    def __init__(self, pool, weak_noise=0.05, strong_noise=0.1, strong_mask=0.2,
-                 strong_resample=0.3):
+    def __init__(self, pool, weak_noise=0.05, strong_noise=0.1, strong_mask=0.5,
+                 strong_resample=0.0):
         self.pool = pool
         self.weak_noise = weak_noise
         self.strong_noise = strong_noise
