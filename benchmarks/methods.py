@@ -30,6 +30,11 @@ class Method:
     # Which interpreter runs it: None = run.py's own; "clustpy" = --clustpy-python
     # (an environment whose torch has a matching torchvision, see docs/benchmarks.md).
     python: str | None = None
+    # Keep the fitted estimator for later rows (see prefit_base).
+    cache_fitted: bool = False
+    # Name of an earlier row whose fitted estimator this row starts from; with it the
+    # factory is called as factory(n_clusters, seed, device, base=fitted_or_None).
+    prefit_base: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -96,7 +101,14 @@ def _peer_gmm(n_clusters, seed, device):
 
 
 def _clusmatch_on(clusmatch, base_factory):
-    def factory(n_clusters, seed, device):
+    """ClusMatch refining the base row's fitted estimator when the run kept it
+    (``base_prefit=True``: the base's fit time is in its own row), else fitting the base
+    itself (then included in the time)."""
+
+    def factory(n_clusters, seed, device, base=None):
+        if base is not None:
+            return clusmatch(n_clusters=n_clusters, base_estimator=base, base_prefit=True,
+                             random_state=seed, device=device)
         return clusmatch(n_clusters=n_clusters, base_estimator=base_factory(n_clusters, seed,
                                                                              device),
                          random_state=seed, device=device)
@@ -109,7 +121,8 @@ def _register_skdeepcluster():
     present = {k: v for k, v in present.items() if v is not None}
     for name, cls in present.items():
         register(Method(name, _skd_factory(cls), input="images", family="skdeepcluster",
-                        uses_device=True, published_key=SKDEEPCLUSTER_ESTIMATORS[name]))
+                        uses_device=True, published_key=SKDEEPCLUSTER_ESTIMATORS[name],
+                        cache_fitted=name != "ClusMatch"))
     if "MutualTaughtClustering" in present:
         register(Method("MutualTaughtClustering (no mutual terms)",
                         _skd_factory(present["MutualTaughtClustering"], bce_weight=0.0,
@@ -123,7 +136,8 @@ def _register_skdeepcluster():
         for base_name, base_factory in bases.items():
             register(Method(f"ClusMatch on top of {base_name}",
                             _clusmatch_on(present["ClusMatch"], base_factory),
-                            input="images", family="composite", uses_device=True))
+                            input="images", family="composite", uses_device=True,
+                            prefit_base=base_name))
 
 
 # --------------------------------------------------------------------------- peers
@@ -153,8 +167,9 @@ def _clustpy_factory(class_name):
 
 
 def _register_peers():
-    register(Method("KMeans", _peer_kmeans, note="raw pixels, n_init=10"))
-    register(Method("GaussianMixture", _peer_gmm, note="raw pixels, diagonal covariance"))
+    register(Method("KMeans", _peer_kmeans, note="raw pixels, n_init=10", cache_fitted=True))
+    register(Method("GaussianMixture", _peer_gmm, note="raw pixels, diagonal covariance",
+                    cache_fitted=True))
     register(Method("AE+UMAP+GMM", _n2d, uses_device=True,
                     note="N2D-style: MLP AE d-500-500-2000-10 (50 epochs, Adam 1e-3), "
                     "UMAP 10-d (n_neighbors=15, min_dist=0), full-covariance GMM"))

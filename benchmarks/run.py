@@ -272,10 +272,14 @@ def main(argv=None):
             else:
                 spec = {"dataset": d, "method": m.name, "seed": seed, "device": args.device,
                         "data_home": args.data_home, "download": not args.no_download,
-                        "threads": args.threads}
+                        "threads": args.threads, "cache_dir": tmp}
                 res = run_one(spec, limit, env, tmp, pythons[m.python])
                 res.pop("traceback", None)
                 res.pop("stage", None)
+                if m.prefit_base:
+                    row["note"] = (f"refines the fitted '{m.prefit_base}' row (its fit time "
+                                   "is in that row)" if res.pop("base_prefit", False) else
+                                   f"fits its own '{m.prefit_base}' base (time included)")
                 row.update(res)
             print(f"[bench] {i + 1}/{len(jobs)} {d:14} {m.name:40} seed={seed} "
                   f"{row['status'][:100]} acc={row.get('acc', float('nan')):.3f} "

@@ -34,6 +34,29 @@ def fit_labels(est, X):
     return est.labels_ if hasattr(est, "labels_") else est.predict(X)
 
 
+def _fitted_path(cache, dataset, method, seed):
+    safe = "".join(c if c.isalnum() else "_" for c in method)
+    return cache / f"{dataset}-{safe}-{seed}.pkl"
+
+
+def _save_fitted(cache, dataset, method, seed, est):
+    import pickle
+
+    with open(_fitted_path(cache, dataset, method, seed), "wb") as f:
+        pickle.dump(est, f)
+
+
+def _load_fitted(cache, dataset, method, seed):
+    """The estimator an earlier row of this run fitted, or None."""
+    import pickle
+
+    path = _fitted_path(cache, dataset, method, seed) if cache else None
+    if path is None or not path.exists():
+        return None
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
 def main(spec_path, result_path):
     spec = json.loads(Path(spec_path).read_text())
     result = {"status": "running", "stage": "setup"}
@@ -74,8 +97,14 @@ def main(spec_path, result_path):
             device = resolve_device(spec["device"])
         result["device"] = device
         stage("construct")
+        cache = Path(spec["cache_dir"]) if spec.get("cache_dir") else None
         try:
-            est = method.factory(dataset.n_clusters, seed, device)
+            if method.prefit_base:
+                base = _load_fitted(cache, spec["dataset"], method.prefit_base, seed)
+                result["base_prefit"] = base is not None
+                est = method.factory(dataset.n_clusters, seed, device, base=base)
+            else:
+                est = method.factory(dataset.n_clusters, seed, device)
         except ImportError as exc:
             result.update(status=f"unavailable: {exc}")
             dump()
@@ -93,6 +122,9 @@ def main(spec_path, result_path):
         result["nmi"] = float(normalized_mutual_info_score(y, labels))
         result["ari"] = float(adjusted_rand_score(y, labels))
         result["n_clusters_found"] = int(len(np.unique(labels)))
+        if method.cache_fitted and cache is not None:
+            stage("keep fitted estimator")
+            _save_fitted(cache, spec["dataset"], method.name, seed, est)
         result["status"] = "ok"
         result.pop("stage")
     except BaseException as exc:  # noqa: BLE001 - every failure must become a row
