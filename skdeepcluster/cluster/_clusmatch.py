@@ -24,13 +24,13 @@ from skdeepcluster.selection import (
 from skdeepcluster.training import (
     ClusMatchCriterion,
     ClusMatchNet,
-    ContrastiveNet,
     EMAUpdate,
     KMeansRefresh,
     cosine_decay_scheduler,
     make_net,
 )
-from skdeepcluster.training._nets import NTXentCriterion
+from skdeepcluster.training._budget import resolve_epochs
+from skdeepcluster.training._pretrain import train_contrastive
 
 
 class ClusMatch(BaseDeepClusterer):
@@ -84,14 +84,16 @@ class ClusMatch(BaseDeepClusterer):
     image_shape : tuple of int, default=None
     backbone : torch.nn.Module, default=None
         Replaces the default backbone (MLP for vectors, small CNN for images).
-    pretrain_epochs : int, default=100
-        Epochs of contrastive pretraining of the backbone (and projector).
+    pretrain_epochs : int or "auto", default="auto"
+        Epochs of contrastive pretraining of the backbone (and projector). ``"auto"``:
+        ``clip(180_000 // n_samples, 20, 100)``.
     pretrain_lr : float, default=1e-3
         Adam learning rate of the pretraining.
     temperature : float, default=0.5
         NT-Xent temperature.
-    finetune_epochs : int, default=100
+    finetune_epochs : int or "auto", default="auto"
         Epochs (passes over all samples as the unlabelled stream) of fine-tuning.
+        ``"auto"``: ``clip(180_000 // n_samples, 10, 100)``.
     slow_lr : float, default=2e-3
         SGD learning rate of the backbone.
     fast_lr : float, default=2e-2
@@ -193,10 +195,10 @@ class ClusMatch(BaseDeepClusterer):
             Interval(Integral, 1, None, closed="left"),
             Interval(Real, 0, 1, closed="right"),
         ],
-        "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "pretrain_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "pretrain_lr": [Interval(Real, 0, None, closed="neither")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
-        "finetune_epochs": [Interval(Integral, 0, None, closed="left")],
+        "finetune_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "slow_lr": [Interval(Real, 0, None, closed="left")],
         "fast_lr": [Interval(Real, 0, None, closed="neither")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -221,10 +223,10 @@ class ClusMatch(BaseDeepClusterer):
         labeled_per_cluster=0.1,
         image_shape=None,
         backbone=None,
-        pretrain_epochs=100,
+        pretrain_epochs="auto",
         pretrain_lr=1e-3,
         temperature=0.5,
-        finetune_epochs=100,
+        finetune_epochs="auto",
         slow_lr=2e-3,
         fast_lr=2e-2,
         weight_decay=5e-4,
@@ -337,27 +339,12 @@ class ClusMatch(BaseDeepClusterer):
     def _pretrain(self, X, spec, device, views):
         backbone = build_backbone(spec, self.backbone)
         d = backbone.out_features
-        projector = MLP(d, d, hidden=(4 * d,), batchnorm=True)
-        model = ClusteringModel(backbone, projector)  # head slot = projector (NT-Xent)
-        net = make_net(
-            ContrastiveNet,
-            model,
-            criterion=NTXentCriterion,
-            criterion__temperature=self.temperature,
-            n_samples=X.shape[0],
-            batch_size=self.batch_size,
-            max_epochs=self.pretrain_epochs,
-            device=device,
-            optimizer=torch.optim.Adam,
-            lr=self.pretrain_lr,
-            verbose=self.verbose,
-            views=views,
+        return train_contrastive(
+            X, backbone, MLP(d, d, hidden=(4 * d,), batchnorm=True), views,
+            epochs=resolve_epochs(self.pretrain_epochs, X.shape[0], 180_000, 20, 100),
+            temperature=self.temperature, lr=self.pretrain_lr, batch_size=self.batch_size,
+            device=device, verbose=self.verbose,
         )
-        if self.pretrain_epochs > 0:
-            net.fit(X)
-        else:
-            net.initialize()
-        return net
 
     def _n_labeled(self, n):
         if isinstance(self.labeled_per_cluster, Integral):
@@ -467,7 +454,8 @@ class ClusMatch(BaseDeepClusterer):
     def _finetune(self, X, module, sel, thresholds, views, device, rng):
         n = X.shape[0]
         unlabeled_batch = max(2, min(self.unlabeled_ratio * self.labeled_batch_size, n))
-        steps = self.finetune_epochs * max(1, n // unlabeled_batch)
+        epochs = resolve_epochs(self.finetune_epochs, n, 180_000, 10, 100)
+        steps = epochs * max(1, n // unlabeled_batch)
         ema = EMAUpdate(self.ema_decay)
         refresh = KMeansRefresh(
             torch.from_numpy(X), sel.indices, sel.labels, self.n_clusters,
@@ -484,7 +472,7 @@ class ClusMatch(BaseDeepClusterer):
             criterion__fairness_weight=self.fairness_weight,
             n_samples=n,
             batch_size=unlabeled_batch,
-            max_epochs=self.finetune_epochs,
+            max_epochs=epochs,
             device=device,
             optimizer=torch.optim.SGD,
             optimizer__momentum=0.9,
@@ -499,7 +487,7 @@ class ClusMatch(BaseDeepClusterer):
             labeled_batch_size=self.labeled_batch_size,
             thresholds=thresholds,
         )
-        if self.finetune_epochs == 0:
+        if epochs == 0:
             net.initialize()
             return net, None, refresh
         net.fit(

@@ -10,6 +10,7 @@ from skdeepcluster.augment import make_views
 from skdeepcluster.base import BaseDeepClusterer
 from skdeepcluster.nn import build_backbone
 from skdeepcluster.training import make_net
+from skdeepcluster.training._budget import resolve_epochs
 from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCModel, MTDCNet
 
 
@@ -41,8 +42,9 @@ class MutualTaughtClustering(BaseDeepClusterer):
     backbone : torch.nn.Module, default=None
         Replaces the default backbone (MLP for vectors, small CNN for images). It must map
         a batch ``(B, *sample_shape)`` to ``(B, d)``. A copy is trained.
-    epochs : int, default=400
+    epochs : int or "auto", default="auto"
         Training epochs with all four terms (after the warm-up of ``init="contrastive"``).
+        ``"auto"``: ``clip(720_000 // n_samples, 20, 400)`` (400 on digits).
     lr : float, default=3e-4
         Adam learning rate (no weight decay, no schedule, as in the reference).
     batch_size : int, default=128
@@ -139,7 +141,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
 
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
-        "epochs": [Interval(Integral, 0, None, closed="left")],
+        "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "feature_dim": [Interval(Integral, 1, None, closed="left")],
         "instance_temperature": [Interval(Real, 0, None, closed="neither")],
@@ -159,7 +161,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
         *,
         image_shape=None,
         backbone=None,
-        epochs=400,
+        epochs="auto",
         lr=3e-4,
         batch_size=128,
         feature_dim=128,
@@ -206,7 +208,8 @@ class MutualTaughtClustering(BaseDeepClusterer):
             pretrain_net = self._train(X, module, views, device, self.pretrain_epochs,
                                        bce_weight=0.0, pcl_weight=0.0, top_r=top_r)
             module = pretrain_net.module_
-        net = self._train(X, module, views, device, self.epochs, bce_weight=self.bce_weight,
+        epochs = resolve_epochs(self.epochs, X.shape[0], 720_000, 20, 400)
+        net = self._train(X, module, views, device, epochs, bce_weight=self.bce_weight,
                           pcl_weight=self.pcl_weight, top_r=top_r)
         return {
             "module_": net.module_,

@@ -13,7 +13,6 @@ from skdeepcluster.base import BaseDeepClusterer, ClusteringModel
 from skdeepcluster.nn import MLP, MultiHead, build_backbone, l2_normalize
 from skdeepcluster.selection import select_by_prototypes, select_reliable
 from skdeepcluster.training import (
-    ContrastiveNet,
     EMAUpdate,
     FixMatchNet,
     MultiHeadPseudoLabelNet,
@@ -21,7 +20,9 @@ from skdeepcluster.training import (
     cosine_decay_scheduler,
     make_net,
 )
-from skdeepcluster.training._nets import FixMatchCriterion, HeadsCrossEntropy, NTXentCriterion
+from skdeepcluster.training._budget import resolve_epochs
+from skdeepcluster.training._nets import FixMatchCriterion, HeadsCrossEntropy
+from skdeepcluster.training._pretrain import train_contrastive
 
 
 class SPICEClustering(BaseDeepClusterer):
@@ -292,7 +293,7 @@ class SPICEClustering(BaseDeepClusterer):
             "reliable_mask_": np.isin(np.arange(X.shape[0]), reliable.indices),
             "reliable_labels_": reliable.labels,
         }
-        if _epochs(self.semi_epochs, X.shape[0], 100_000, 10, 50) == 0:
+        if resolve_epochs(self.semi_epochs, X.shape[0], 100_000, 10, 50) == 0:
             fitted.update(semi_net_=None, module_=copy.deepcopy(self_model))
             return fitted
         semi_net, module = self._train_semi(X, spec, self_model, reliable, views, device)
@@ -302,26 +303,12 @@ class SPICEClustering(BaseDeepClusterer):
     def _train_feature_model(self, X, spec, device, views):
         backbone = build_backbone(spec, self.backbone)
         d = backbone.out_features
-        model = ClusteringModel(backbone, MLP(d, d, hidden=(d,)))  # head = projector
-        net = make_net(
-            ContrastiveNet,
-            model,
-            criterion=NTXentCriterion,
-            criterion__temperature=self.temperature,
-            n_samples=X.shape[0],
-            batch_size=self.batch_size,
-            max_epochs=_epochs(self.pretrain_epochs, X.shape[0], 300_000, 20, 200),
-            device=device,
-            optimizer=torch.optim.Adam,
-            lr=self.pretrain_lr,
-            verbose=self.verbose,
-            views=views,
+        return train_contrastive(
+            X, backbone, MLP(d, d, hidden=(d,)), views,
+            epochs=resolve_epochs(self.pretrain_epochs, X.shape[0], 300_000, 20, 200),
+            temperature=self.temperature, lr=self.pretrain_lr, batch_size=self.batch_size,
+            device=device, verbose=self.verbose,
         )
-        if net.max_epochs > 0:
-            net.fit(X)
-        else:
-            net.initialize()
-        return net
 
     def _train_heads(self, X, backbone, embedding, views, device, rng):
         n, k = X.shape[0], self.n_clusters
@@ -370,7 +357,7 @@ class SPICEClustering(BaseDeepClusterer):
             p.requires_grad_(True)
         n = X.shape[0]
         unlabeled_batch = max(2, min(self.unlabeled_ratio * self.labeled_batch_size, n))
-        epochs = _epochs(self.semi_epochs, n, 100_000, 10, 50)
+        epochs = resolve_epochs(self.semi_epochs, n, 100_000, 10, 50)
         steps = epochs * max(1, n // unlabeled_batch)
         ema = EMAUpdate(self.ema_decay)
         net = make_net(
@@ -400,13 +387,6 @@ class SPICEClustering(BaseDeepClusterer):
             labeled_y=torch.from_numpy(reliable.labels),
         )
         return net, ema.ema_.shadow
-
-
-def _epochs(value, n_samples, visits, low, high):
-    """An epoch count, or the ``"auto"`` rule: about ``visits`` sample visits, clipped."""
-    if value == "auto":
-        return int(np.clip(visits // max(n_samples, 1), low, high))
-    return int(value)
 
 
 class _FrozenBackboneHeads(torch.nn.Module):

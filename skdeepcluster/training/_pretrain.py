@@ -1,0 +1,35 @@
+"""Contrastive pretraining of a backbone, shared by the methods that start from it."""
+
+import torch
+
+from skdeepcluster.base import ClusteringModel
+from skdeepcluster.training._nets import ContrastiveNet, NTXentCriterion, make_net
+
+
+def train_contrastive(X, backbone, projector, views, *, epochs, temperature, lr, batch_size,
+                      device, verbose):
+    """Train ``backbone`` + ``projector`` with NT-Xent between two strong views (Adam).
+
+    Returns the fitted :class:`~skdeepcluster.training.ContrastiveNet`; its
+    ``module_.backbone`` is the trained backbone and ``module_.head`` the projector.
+    With ``epochs=0`` the net is only initialised.
+    """
+    net = make_net(
+        ContrastiveNet,
+        ClusteringModel(backbone, projector),  # the head slot holds the projector
+        criterion=NTXentCriterion,
+        criterion__temperature=temperature,
+        n_samples=X.shape[0],
+        batch_size=batch_size,
+        max_epochs=epochs,
+        device=device,
+        optimizer=torch.optim.Adam,
+        lr=lr,
+        verbose=verbose,
+        views=views,
+    )
+    if epochs > 0:
+        net.fit(X)
+    else:
+        net.initialize()
+    return net
