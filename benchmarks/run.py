@@ -32,8 +32,12 @@ sys.path[:0] = [str(HERE), str(REPO)]
 PROFILES = {
     # budget_s: wall budget for the whole profile; each run's limit is
     # min(max_run_s, remaining budget / remaining runs), at least min_run_s.
+    # quick runs, unless --methods says otherwise, the estimators themselves and the
+    # peers of the main environment; the composite/ablation rows and ClustPy (minutes each
+    # on digits) would not fit its 30 minutes on 2 cores, and run in `full`.
     "quick": dict(datasets=["digits", "mnist-test"], seeds=[0], budget_s=27 * 60,
-                  max_run_s=300, min_run_s=30),
+                  max_run_s=300, min_run_s=30, families=("skdeepcluster", "peer"),
+                  interpreters=(None,)),
     "full": dict(datasets=["digits", "mnist-test", "fashion-mnist"], seeds=[0, 1, 2],
                  budget_s=None, max_run_s=3600, min_run_s=60),
 }
@@ -199,6 +203,9 @@ def main(argv=None):
 
     profile = PROFILES[args.profile]
     methods = get_methods([s.strip() for s in args.methods.split(",")] if args.methods else None)
+    if not args.methods and "families" in profile:
+        methods = [m for m in methods if m.family in profile["families"]
+                   and m.python in profile["interpreters"]]
     ds_names = ([s.strip() for s in args.datasets.split(",")] if args.datasets
                 else profile["datasets"])
     for d in ds_names:
