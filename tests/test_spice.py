@@ -9,7 +9,7 @@ from tests import _api
 def tiny(**params):
     """Settings small enough for sklearn's checks (dozens of fits)."""
     base = dict(
-        n_clusters=3, pretrain_epochs=3, head_epochs=2, n_heads=2, n_repeat=2,
+        n_clusters=3, pretrain_epochs=10, head_epochs=2, n_heads=2, n_repeat=2,
         semi_epochs=2, batch_size=32, head_batch_size=16, labeled_batch_size=8,
         unlabeled_ratio=2, n_neighbors=5, device="cpu", random_state=0,
     )
