@@ -14,6 +14,11 @@ from sklearn.preprocessing import StandardScaler
 
 from skdeepcluster.metrics import clustering_accuracy_scorer
 
+# float32 inference in batches: a row's outputs can differ in the 7th digit depending on
+# which other rows share its batch (BLAS blocking). Labels are unaffected.
+FLOAT32_BATCHING = "float32 batched inference differs at ~1e-7 relative across batch layouts"
+EXPECTED_FAILED_CHECKS = {"check_methods_subset_invariance": FLOAT32_BATCHING}
+
 
 def check_clone_and_pickle(est, X):
     cloned = clone(est)

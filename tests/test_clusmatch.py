@@ -24,13 +24,11 @@ def on_kmeans(**params):
     return tiny(base_estimator=KMeans(3, n_init=3, random_state=0), **params)
 
 
-FLOAT32_BATCHING = "float32 batched inference differs at ~1e-7 relative across batch layouts"
-EXPECTED_FAILED = {
-    "check_methods_subset_invariance": FLOAT32_BATCHING,
-}
 
 
-@parametrize_with_checks([tiny()], expected_failed_checks=lambda est: EXPECTED_FAILED)
+@parametrize_with_checks(
+    [tiny()], expected_failed_checks=lambda est: _api.EXPECTED_FAILED_CHECKS
+)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 
