@@ -62,9 +62,10 @@ class SPICEClustering(BaseDeepClusterer):
         NT-Xent temperature.
     n_heads : int, default=10
         Clustering heads trained in stage 2.
-    head_epochs : int, default=5
+    head_epochs : int or "auto", default="auto"
         Stage-2 epochs; each has ``max(1, n_samples // pseudo_batch_size)`` outer
-        iterations.
+        iterations. ``"auto"``: ``clip(36_000 // n_samples, 5, 20)`` (20 on digits: with
+        5, one seed in four left two digits merged).
     pseudo_batch_size : int, default=5000
         Samples scored per outer iteration (clipped to n_samples).
     center_ratio : float, default=0.5
@@ -170,7 +171,7 @@ class SPICEClustering(BaseDeepClusterer):
         "pretrain_lr": [Interval(Real, 0, None, closed="neither")],
         "temperature": [Interval(Real, 0, None, closed="neither")],
         "n_heads": [Interval(Integral, 1, None, closed="left")],
-        "head_epochs": [Interval(Integral, 1, None, closed="left")],
+        "head_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "pseudo_batch_size": [Interval(Integral, 2, None, closed="left")],
         "center_ratio": [Interval(Real, 0, 1, closed="right")],
         "n_repeat": [Interval(Integral, 1, None, closed="left")],
@@ -202,7 +203,7 @@ class SPICEClustering(BaseDeepClusterer):
         pretrain_lr=1e-3,
         temperature=0.5,
         n_heads=10,
-        head_epochs=5,
+        head_epochs="auto",
         pseudo_batch_size=5000,
         center_ratio=0.5,
         n_repeat=2,
@@ -329,7 +330,8 @@ class SPICEClustering(BaseDeepClusterer):
             criterion__double_softmax=self.head_loss == "spice_double_softmax",
             n_samples=len(dataset),
             batch_size=self.head_batch_size,
-            max_epochs=self.head_epochs * max(1, n // pseudo_batch),
+            max_epochs=resolve_epochs(self.head_epochs, n, 36_000, 5, 20)
+            * max(1, n // pseudo_batch),
             device=device,
             optimizer=torch.optim.Adam,
             lr=self.head_lr,
