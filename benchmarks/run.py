@@ -348,7 +348,8 @@ def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names
               "RSS before fit MB | device | published ACC | published NMI |",
               "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in df.to_dict("records"):
-        pub_note = f" ({r['published_note']})" if r.get("published_note") else ""
+        note = r.get("published_note")
+        pub_note = f" ({note})" if isinstance(note, str) and note else ""
         status = str(r["status"]).replace("|", "/").replace("\n", " ")
         if len(status) > 160:
             status = status[:157] + "..."
