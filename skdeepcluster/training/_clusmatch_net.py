@@ -4,7 +4,6 @@ periodic k-means refresh."""
 import numpy as np
 import torch
 from sklearn.cluster import KMeans
-from skorch import NeuralNet
 from skorch.callbacks import Callback
 
 from skdeepcluster.losses import (
@@ -15,6 +14,7 @@ from skdeepcluster.losses import (
 )
 from skdeepcluster.metrics import matching_permutation
 from skdeepcluster.nn import l2_normalize
+from skdeepcluster.training._nets import FixMatchNet
 
 
 class ClusMatchCriterion(torch.nn.Module):
@@ -47,7 +47,7 @@ class ClusMatchCriterion(torch.nn.Module):
         return loss, parts
 
 
-class ClusMatchNet(NeuralNet):
+class ClusMatchNet(FixMatchNet):
     """One ClusMatch step per batch.
 
     ``fit(X, sample_index, labeled_X=..., labeled_y=...)``: the unlabelled batch comes
@@ -60,25 +60,17 @@ class ClusMatchNet(NeuralNet):
     at every step.
     """
 
-    def __init__(self, module, *args, views=None, labeled_batch_size=64, thresholds=None,
-                 **kwargs):
+    def __init__(self, module, *args, thresholds=None, **kwargs):
         super().__init__(module, *args, **kwargs)
-        self.views = views
-        self.labeled_batch_size = labeled_batch_size
         self.thresholds = thresholds
 
     def train_step_single(self, batch, labeled_X=None, labeled_y=None, **fit_params):
         self._set_training(True)
         xu = batch[0].to(self.device)
         idx = batch[1].to(self.device).long()
-        pick = torch.randint(len(labeled_y), (self.labeled_batch_size,))
-        xl = labeled_X[pick].to(self.device)
-        yl = labeled_y[pick].to(self.device)
-        n_l, n_u = xl.shape[0], xu.shape[0]
-        logits = self.module_(
-            torch.cat([self.views.weak(xl), self.views.weak(xu), self.views.strong(xu)])
+        logits_lab, yl, logits_weak, logits_strong = self.semi_supervised_forward(
+            xu, labeled_X, labeled_y
         )
-        logits_lab, logits_weak, logits_strong = logits.split([n_l, n_u, n_u])
         probs = torch.softmax(logits_weak.detach().float(), dim=1)
         pseudo = probs.argmax(dim=1)
         kmeans = self.kmeans_labels_[idx]
@@ -92,7 +84,7 @@ class ClusMatchNet(NeuralNet):
             self.history.record_batch(f"loss_{name}", float(value.detach()))
         self.history.record_batch("mask_rate", float(pos_mask.float().mean()))
         self.history.record_batch("negatives_per_sample", float(neg_mask.sum(1).float().mean()))
-        return {"loss": loss, "y_pred": logits}
+        return {"loss": loss, "y_pred": logits_weak}
 
 
 def align_kmeans_labels(kmeans_labels, labeled_idx, labeled_labels, n_clusters):

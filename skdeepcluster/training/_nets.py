@@ -110,9 +110,12 @@ class FixMatchNet(NeuralNet):
         self.views = views
         self.labeled_batch_size = labeled_batch_size
 
-    def train_step_single(self, batch, labeled_X=None, labeled_y=None, **fit_params):
-        self._set_training(True)
-        xu = batch[0].to(self.device)
+    def semi_supervised_forward(self, xu, labeled_X, labeled_y):
+        """Draw a labelled batch, then one forward pass over its weak view and the
+        unlabelled batch's weak and strong views (BatchNorm sees the joint batch).
+
+        Returns ``(logits_labelled, labels, logits_weak, logits_strong)``.
+        """
         pick = torch.randint(len(labeled_y), (self.labeled_batch_size,))
         xl = labeled_X[pick].to(self.device)
         yl = labeled_y[pick].to(self.device)
@@ -121,10 +124,18 @@ class FixMatchNet(NeuralNet):
             torch.cat([self.views.weak(xl), self.views.weak(xu), self.views.strong(xu)])
         )
         logits_lab, logits_weak, logits_strong = logits.split([n_l, n_u, n_u])
+        return logits_lab, yl, logits_weak, logits_strong
+
+    def train_step_single(self, batch, labeled_X=None, labeled_y=None, **fit_params):
+        self._set_training(True)
+        xu = batch[0].to(self.device)
+        logits_lab, yl, logits_weak, logits_strong = self.semi_supervised_forward(
+            xu, labeled_X, labeled_y
+        )
         loss, mask = self.criterion_(logits_lab, yl, logits_weak, logits_strong)
         loss.backward()
         self.history.record_batch("mask_rate", float(mask.mean()))
-        return {"loss": loss, "y_pred": logits}
+        return {"loss": loss, "y_pred": logits_weak}
 
 
 def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs, device,
