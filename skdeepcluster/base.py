@@ -78,6 +78,9 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         device = resolve_device(self.device)
         scaling = _fit_scaling(X, spec.kind)
         X = _apply_scaling(X, scaling)
+        # Readable during the stages (ClusMatch maps its inputs onto a base network's);
+        # fit() restores the previous state if the stages fail.
+        self._scaling = scaling
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):

@@ -206,3 +206,35 @@ def adjusted_rand(a, b):
     from sklearn.metrics import adjusted_rand_score
 
     return adjusted_rand_score(a, b)
+
+
+@pytest.mark.filterwarnings("ignore:base_estimator found only")
+def test_fine_tunes_a_skdeepcluster_base_network(blobs):
+    import torch
+
+    from skdeepcluster import SPICEClustering
+
+    X, _ = blobs
+    base = SPICEClustering(n_clusters=3, pretrain_epochs=1, head_epochs=1, semi_epochs=1,
+                           batch_size=32, device="cpu", random_state=0).fit(X * 3 + 1)
+    before = {k: v.clone() for k, v in base.module_.state_dict().items()}
+    est = tiny(base_estimator=base, base_prefit=True).fit(X)
+    assert est.base_network_ and est.pretrain_net_ is None
+    # the base keeps its own network
+    for k, v in base.module_.state_dict().items():
+        torch.testing.assert_close(v, before[k])
+    # base fitted on other data: its (mean, std) differ; the copied backbone must see
+    # exactly what the base's own backbone sees on the same raw samples
+    copied = tiny(base_estimator=base, base_prefit=True, finetune_epochs=0).fit(X)
+    raw = X[:7].astype(np.float32)
+    with torch.no_grad():
+        mine = copied.module_.backbone.eval()(torch.from_numpy(copied._validated(raw)))
+        theirs = base.module_.backbone.eval()(torch.from_numpy(base._validated(raw)))
+    torch.testing.assert_close(mine, theirs, rtol=1e-4, atol=1e-5)
+
+
+def test_pretrains_when_the_base_has_no_network(blobs):
+    est = on_kmeans().fit(blobs[0])
+    assert not est.base_network_ and est.pretrain_net_ is not None
+    est = tiny(base_estimator=KMeans(3, n_init=3), base_network="pretrain").fit(blobs[0])
+    assert not est.base_network_

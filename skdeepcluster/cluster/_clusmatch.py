@@ -45,10 +45,12 @@ class ClusMatch(BaseDeepClusterer):
        labelled by their base cluster: the ones nearest to their cluster's centroid
        (feature-learning bases), or the ones with the most peaked probability vector
        (bases with a probabilistic clustering head).
-    3. **Fine-tuning** of a backbone -> projector (hidden 4x width, BatchNorm, ReLU) ->
-       linear cluster head (Xavier, zero bias), on all samples, per step: CE on a
-       labelled batch; on the unlabelled batch, one soft-target CE (0.5 the weak-view
-       argmax + 0.5 the k-means label) under the adaptive per-class positive threshold;
+    3. **Fine-tuning** of a backbone (the base's own network when it has one, see
+       ``base_network``; else one pretrained here) -> projector (hidden 4x width,
+       BatchNorm, ReLU) -> linear cluster head (Xavier, zero bias), on all samples, per
+       step: CE on a labelled batch; on the unlabelled batch, one soft-target CE (0.5
+       the weak-view argmax + 0.5 the k-means label) under the adaptive per-class
+       positive threshold;
        a negative pseudo-label loss on the classes under the adaptive K x K class-pair
        thresholds (the argmax and the k-means label excluded); FreeMatch's fairness
        term. k-means labels come from the EMA model's projector features, refreshed
@@ -69,6 +71,12 @@ class ClusMatch(BaseDeepClusterer):
         Use ``base_estimator`` as already fitted (not cloned): its labels are
         ``predict(X)`` when it has ``predict``, else its ``labels_`` (which must then
         belong to the ``X`` given to ``fit``). Ignored when ``base_estimator`` is None.
+    base_network : {"auto", "pretrain"}, default="auto"
+        Where fine-tuning starts. ``"auto"``: from a copy of the base's backbone when the
+        base is a fitted skdeepcluster estimator whose network has one (SPICE, MTDC,
+        ClusMatch) for the same input layout, as the paper fine-tunes the base deep
+        clustering model; the contrastive pretraining is then skipped. Otherwise, and
+        with ``"pretrain"``, the backbone is pretrained here (see ``pretrain_epochs``).
     selection : {"auto", "centroid", "variance"}, default="auto"
         How labelled samples are ranked in each cluster. ``"centroid"``: Euclidean
         distance to the base's ``cluster_centers_`` in input space, else to the mean of
@@ -138,7 +146,10 @@ class ClusMatch(BaseDeepClusterer):
         Final adaptive thresholds (row c: samples predicted as c).
     kmeans_labels_ : ndarray of shape (n_samples,)
         Last aligned k-means labels of the EMA projector features.
-    pretrain_net_, net_ : skorch nets of pretraining and fine-tuning.
+    pretrain_net_, net_ : skorch nets of pretraining and fine-tuning
+        (``pretrain_net_`` is None when fine-tuning started from the base's network).
+    base_network_ : bool
+        Whether fine-tuning started from the base's network.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
     device_ : torch.device
@@ -147,11 +158,11 @@ class ClusMatch(BaseDeepClusterer):
     -----
     Differences from the reference code:
 
-    * The reference fine-tunes an external ProPos/GCC checkpoint. Here the network is
-      always pretrained by ClusMatch itself (SimCLR-style NT-Xent, the projector
-      included): with the default base, that pretraining *is* the base; with any other
-      base (which has no network to fine-tune), ClusMatch pretrains the same way and
-      fine-tunes on the base's labelled samples.
+    * The reference fine-tunes an external ProPos/GCC checkpoint. Here a skdeepcluster
+      base's backbone plays that part (with a fresh projector); the default base is
+      ClusMatch's own SimCLR-style pretraining (NT-Xent, the projector included); any
+      other base (which has no network to fine-tune) gets the same pretraining, and
+      fine-tuning starts from it on the base's labelled samples.
     * The base sees ``X`` as given (images flattened for bases without 3-D support);
       the networks see vectors standardised per feature.
     * Epochs over the data with a cosine schedule replace 65536 iterations; the
@@ -190,6 +201,7 @@ class ClusMatch(BaseDeepClusterer):
         **BaseDeepClusterer._parameter_constraints,
         "base_estimator": [None, HasMethods(["fit"])],
         "base_prefit": ["boolean"],
+        "base_network": [StrOptions({"auto", "pretrain"})],
         "selection": [StrOptions({"auto", "centroid", "variance"})],
         "labeled_per_cluster": [
             Interval(Integral, 1, None, closed="left"),
@@ -219,6 +231,7 @@ class ClusMatch(BaseDeepClusterer):
         *,
         base_estimator=None,
         base_prefit=False,
+        base_network="auto",
         selection="auto",
         labeled_per_cluster=0.1,
         image_shape=None,
@@ -247,6 +260,7 @@ class ClusMatch(BaseDeepClusterer):
         self.n_clusters = n_clusters
         self.base_estimator = base_estimator
         self.base_prefit = base_prefit
+        self.base_network = base_network
         self.selection = selection
         self.labeled_per_cluster = labeled_per_cluster
         self.image_shape = image_shape
@@ -299,12 +313,22 @@ class ClusMatch(BaseDeepClusterer):
     def _fit_stages(self, X, spec, device, rng):
         pool = torch.from_numpy(X).to(device)
         views = make_views(spec, pool)
-        pretrain_net = self._pretrain(X, spec, device, views)
-        backbone = pretrain_net.module_.backbone
-        projector = pretrain_net.module_.head
-
-        base, base_labels, compact, selection = self._base_clustering(
-            backbone, pool, rng)
+        pretrain_net = None
+        if self.base_estimator is None:
+            pretrain_net = self._pretrain(X, spec, device, views)
+            backbone = pretrain_net.module_.backbone
+            projector = pretrain_net.module_.head
+            base, base_labels, compact, selection = self._default_base(backbone, pool, rng)
+        else:
+            base, base_labels, compact, selection = self._external_base()
+            backbone = self._base_backbone(base, spec)
+            if backbone is None:
+                pretrain_net = self._pretrain(X, spec, device, views)
+                backbone = pretrain_net.module_.backbone
+                projector = pretrain_net.module_.head
+            else:
+                d = backbone.out_features
+                projector = MLP(d, d, hidden=(4 * d,), batchnorm=True)
         n_labeled = self._n_labeled(X.shape[0])
         if selection[0] == "variance":
             sel = select_highest_variance(selection[1], compact, n_labeled)
@@ -325,6 +349,7 @@ class ClusMatch(BaseDeepClusterer):
         kmeans_labels = getattr(net, "kmeans_labels_", None)
         return {
             "pretrain_net_": pretrain_net,
+            "base_network_": pretrain_net is None,
             "net_": net,
             "module_": ema.ema_.shadow if ema is not None else module,
             "base_estimator_": base,
@@ -352,19 +377,20 @@ class ClusMatch(BaseDeepClusterer):
         return max(1, int(round(self.labeled_per_cluster * n / self.n_clusters)))
 
     # ------------------------------------------------------------------ base
-    def _base_clustering(self, backbone, pool, rng):
+    def _default_base(self, backbone, pool, rng):
+        """k-means on the pretrained representation; returns what _external_base does."""
+        emb = l2_normalize(_embed(backbone, pool, self.batch_size)).cpu().double().numpy()
+        km = KMeans(self.n_clusters, n_init=10,
+                    random_state=rng.randint(np.iinfo(np.int32).max)).fit(emb)
+        return km, km.labels_.copy(), km.labels_.copy(), ("centroid", emb, km.cluster_centers_)
+
+    def _external_base(self):
         """Fit (or read) the base; returns (base, its labels, compact labels in
         range(m), (kind, features-or-proba, centers))."""
-        if self.base_estimator is None:
-            emb = l2_normalize(_embed(backbone, pool, self.batch_size)).cpu().double().numpy()
-            km = KMeans(self.n_clusters, n_init=10,
-                        random_state=rng.randint(np.iinfo(np.int32).max)).fit(emb)
-            return km, km.labels_.copy(), km.labels_.copy(), ("centroid", emb,
-                                                              km.cluster_centers_)
         Xb = self._base_input
         if getattr(Xb, "ndim", 2) >= 3 and not _accepts_3d(self.base_estimator):
             Xb = np.asarray(Xb).reshape(Xb.shape[0], -1)
-        base, labels = self._fit_base(Xb, pool.shape[0])
+        base, labels = self._fit_base(Xb, _n_samples(Xb))
         compact = self._compact_labels(labels)
         kind = self.selection
         if kind == "auto":
@@ -377,6 +403,21 @@ class ClusMatch(BaseDeepClusterer):
                     f"{type(base).__name__} has none. Use selection='centroid'.")
             return base, labels, compact, ("variance", base.predict_proba(Xb), None)
         return base, labels, compact, ("centroid", *self._centroid_space(base, Xb, labels))
+
+    def _base_backbone(self, base, spec):
+        """A trainable copy of the base's backbone, taking this estimator's scaled
+        input, or None when the base has no usable network."""
+        if self.base_network != "auto" or not isinstance(base, BaseDeepClusterer):
+            return None
+        backbone = getattr(getattr(base, "module_", None), "backbone", None)
+        base_spec = getattr(base, "_input_spec", None)
+        if backbone is None or base_spec is None or tuple(base_spec.shape) != tuple(
+                spec.shape) or base_spec.kind != spec.kind:
+            return None
+        backbone = copy.deepcopy(backbone).cpu()
+        for p in backbone.parameters():
+            p.requires_grad_(True)
+        return RescaledInput(backbone, self._scaling, base._scaling)
 
     def _fit_base(self, Xb, n):
         if self.base_prefit:
@@ -497,6 +538,34 @@ class ClusMatch(BaseDeepClusterer):
             labeled_y=torch.from_numpy(sel.labels),
         )
         return net, ema, refresh
+
+
+class RescaledInput(torch.nn.Module):
+    """A backbone fed through the affine map from one input scaling to another.
+
+    The base estimator standardised its vectors with its own (mean, std); this
+    estimator's scaled input ``(x - m_c) / s_c`` becomes ``(x - m_b) / s_b``. Images (no
+    scaling) pass unchanged.
+    """
+
+    def __init__(self, backbone, scaling, base_scaling):
+        super().__init__()
+        self.backbone = backbone
+        self.out_features = backbone.out_features
+        scale, shift = torch.ones(()), torch.zeros(())
+        if scaling is not None and base_scaling is not None:
+            (m_c, s_c), (m_b, s_b) = scaling, base_scaling
+            scale = torch.from_numpy(s_c / s_b)
+            shift = torch.from_numpy((m_c - m_b) / s_b)
+        self.register_buffer("scale", scale.float())
+        self.register_buffer("shift", shift.float())
+
+    def forward(self, x):
+        return self.backbone(x * self.scale + self.shift)
+
+
+def _n_samples(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
 @torch.no_grad()
