@@ -59,4 +59,6 @@ def test_quality_on_separated_blobs():
     rel = est.reliable_mask_
     assert rel.sum() >= 4 * est.min_reliable_per_cluster
     assert clustering_accuracy(y[rel], est.self_labels_[rel]) >= 0.95
+    # reliable_labels_ lines up with X[reliable_mask_]
+    assert clustering_accuracy(y[rel], est.reliable_labels_) >= 0.95
     assert len(set(np.bincount(est.reliable_labels_).tolist())) == 1

@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdeepcluster.augment import make_views
 from skdeepcluster.base import BaseDeepClusterer, ClusteringModel
-from skdeepcluster.nn import MLP, build_backbone, l2_normalize
+from skdeepcluster.nn import build_backbone, l2_normalize
 from skdeepcluster.selection import (
     ClassPairThresholds,
     select_highest_variance,
@@ -30,7 +30,7 @@ from skdeepcluster.training import (
     make_net,
 )
 from skdeepcluster.training._budget import resolve_epochs
-from skdeepcluster.training._pretrain import train_contrastive
+from skdeepcluster.training._pretrain import contrastive_projector, train_contrastive
 
 
 class ClusMatch(BaseDeepClusterer):
@@ -328,7 +328,7 @@ class ClusMatch(BaseDeepClusterer):
                 projector = pretrain_net.module_.head
             else:
                 d = backbone.out_features
-                projector = MLP(d, d, hidden=(4 * d,), batchnorm=True)
+                projector = contrastive_projector(d)
         n_labeled = self._n_labeled(X.shape[0])
         if selection[0] == "variance":
             sel = select_highest_variance(selection[1], compact, n_labeled)
@@ -365,7 +365,7 @@ class ClusMatch(BaseDeepClusterer):
         backbone = build_backbone(spec, self.backbone)
         d = backbone.out_features
         return train_contrastive(
-            X, backbone, MLP(d, d, hidden=(4 * d,), batchnorm=True), views,
+            X, backbone, contrastive_projector(d), views,
             epochs=resolve_epochs(self.pretrain_epochs, X.shape[0], 180_000, 20, 100),
             temperature=self.temperature, lr=self.pretrain_lr, batch_size=self.batch_size,
             device=device, verbose=self.verbose,

@@ -22,7 +22,7 @@ from skdeepcluster.training import (
 )
 from skdeepcluster.training._budget import resolve_epochs
 from skdeepcluster.training._nets import FixMatchCriterion, HeadsCrossEntropy
-from skdeepcluster.training._pretrain import train_contrastive
+from skdeepcluster.training._pretrain import contrastive_projector, train_contrastive
 
 
 class SPICEClustering(BaseDeepClusterer):
@@ -126,6 +126,7 @@ class SPICEClustering(BaseDeepClusterer):
         Stage-2 (SPICE-Self) clustering of the training data.
     reliable_mask_ : ndarray of bool, shape (n_samples,)
     reliable_labels_ : ndarray of shape (n_reliable,)
+        Labels of the reliable samples, in the order of ``np.flatnonzero(reliable_mask_)``.
     feature_net_, head_net_, semi_net_ : skorch nets of the three stages.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
@@ -137,7 +138,9 @@ class SPICEClustering(BaseDeepClusterer):
 
     * Stage 1 is SimCLR-style NT-Xent with in-batch negatives (Adam), not MoCo v2 with a
       queue; the stage is meant for small data sets, where a queue of 65536 is larger
-      than the data.
+      than the data. Its projection head is ``d -> 4d -> d`` with BatchNorm (MoCo v2's
+      has none): on small images it decides the feature quality (see
+      :func:`~skdeepcluster.training._pretrain.contrastive_projector`).
     * The frozen backbone stays in eval mode during stage 2 (the reference code lets
       BatchNorm statistics drift on strong views).
     * The heads' loss defaults to cross-entropy on logits (see ``head_loss``).
@@ -292,7 +295,8 @@ class SPICEClustering(BaseDeepClusterer):
             "head_losses_": np.asarray(head_losses),
             "self_labels_": proba.argmax(1).cpu().numpy(),
             "reliable_mask_": np.isin(np.arange(X.shape[0]), reliable.indices),
-            "reliable_labels_": reliable.labels,
+            # in index order, so that reliable_labels_ lines up with X[reliable_mask_]
+            "reliable_labels_": reliable.labels[np.argsort(reliable.indices)],
         }
         if resolve_epochs(self.semi_epochs, X.shape[0], 100_000, 10, 50) == 0:
             fitted.update(semi_net_=None, module_=copy.deepcopy(self_model))
@@ -305,7 +309,7 @@ class SPICEClustering(BaseDeepClusterer):
         backbone = build_backbone(spec, self.backbone)
         d = backbone.out_features
         return train_contrastive(
-            X, backbone, MLP(d, d, hidden=(d,)), views,
+            X, backbone, contrastive_projector(d), views,
             epochs=resolve_epochs(self.pretrain_epochs, X.shape[0], 300_000, 20, 200),
             temperature=self.temperature, lr=self.pretrain_lr, batch_size=self.batch_size,
             device=device, verbose=self.verbose,
