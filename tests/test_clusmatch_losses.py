@@ -123,6 +123,38 @@ def test_align_kmeans_labels():
     np.testing.assert_array_equal(aligned, [0, 0, 1, 1, 2, 2])
 
 
+@pytest.mark.parametrize("features", ["backbone", "projector"])
+def test_kmeans_refresh_clusters_the_chosen_features(features):
+    """Two groups split along x (what the backbone, the identity, sees) and along y
+    (all the projector keeps): the refresh must follow the chosen features."""
+    from types import SimpleNamespace
+
+    import torch
+
+    from skdeepcluster.base import ClusteringModel
+    from skdeepcluster.training import KMeansRefresh
+
+    class KeepY(torch.nn.Module):
+        def forward(self, h):
+            return torch.stack([torch.zeros_like(h[:, 1]), h[:, 1]], 1) + torch.tensor([1.0, 0])
+
+    # x splits samples 0-3 | 4-7, y splits the even | odd ones
+    X = torch.tensor([[-5.0 + 0.1 * i, 1.0 if i % 2 else -1.0] for i in range(4)]
+                     + [[5.0 + 0.1 * i, 1.0 if i % 2 else -1.0] for i in range(4)])
+    model = ClusteringModel(torch.nn.Identity(), torch.nn.Identity(), projector=KeepY())
+    net = SimpleNamespace(callbacks_=[("ema", SimpleNamespace(
+        ema_=SimpleNamespace(shadow=model)))], device="cpu")
+    refresh = KMeansRefresh(X, np.array([0, 4]), np.array([0, 1]), 2, features=features,
+                            random_state=np.random.RandomState(0))
+    refresh.refresh(net)
+    got = net.kmeans_labels_.numpy()
+    if features == "backbone":
+        np.testing.assert_array_equal(got, [0, 0, 0, 0, 1, 1, 1, 1])
+    else:  # the labelled pair (0, 4) is all even: their cluster takes id 0 or 1
+        assert len(set(got[::2])) == 1 and len(set(got[1::2])) == 1
+        assert got[0] != got[1]
+
+
 # ------------------------------------------------------------------ losses
 def _softmax(row):
     e = [math.exp(v) for v in row]

@@ -104,13 +104,14 @@ def align_kmeans_labels(kmeans_labels, labeled_idx, labeled_labels, n_clusters):
 
 
 class KMeansRefresh(Callback):
-    """k-means pseudo-labels from the EMA model's projector features.
+    """k-means pseudo-labels from the EMA model's features.
 
     At the start of training and every ``every_epochs`` epochs: the EMA model (taken
     from the callback named ``ema_name``) in eval mode maps all samples through its
-    backbone and projector; k-means runs on the L2-normalised features (cosine
-    k-means); its labels are aligned to the labelled samples' pseudo-labels and stored
-    as ``net.kmeans_labels_`` (a LongTensor on the net's device).
+    backbone (and projector, with ``features="projector"``); k-means runs on the
+    L2-normalised features (cosine k-means); its labels are aligned to the labelled
+    samples' pseudo-labels and stored as ``net.kmeans_labels_`` (a LongTensor on the
+    net's device).
 
     Parameters
     ----------
@@ -119,6 +120,7 @@ class KMeansRefresh(Callback):
     labeled_idx, labeled_labels : ndarray of int
     n_clusters : int
     every_epochs : int, default=1
+    features : {"backbone", "projector"}, default="backbone"
     batch_size : int, default=512
     n_init : int, default=3
     random_state : RandomState
@@ -126,12 +128,13 @@ class KMeansRefresh(Callback):
     """
 
     def __init__(self, X, labeled_idx, labeled_labels, n_clusters, every_epochs=1,
-                 batch_size=512, n_init=3, random_state=None, ema_name="ema"):
+                 features="backbone", batch_size=512, n_init=3, random_state=None, ema_name="ema"):
         self.X = X
         self.labeled_idx = labeled_idx
         self.labeled_labels = labeled_labels
         self.n_clusters = n_clusters
         self.every_epochs = every_epochs
+        self.features = features
         self.batch_size = batch_size
         self.n_init = n_init
         self.random_state = random_state
@@ -143,7 +146,10 @@ class KMeansRefresh(Callback):
         feats = []
         for i in range(0, self.X.shape[0], self.batch_size):
             x = self.X[i : i + self.batch_size].to(net.device)
-            feats.append(l2_normalize(model.projector(model.backbone(x))).cpu())
+            h = model.backbone(x)
+            if self.features == "projector":
+                h = model.projector(h)
+            feats.append(l2_normalize(h).cpu())
         feats = torch.cat(feats).double().numpy()
         seed = self.random_state.randint(np.iinfo(np.int32).max)
         km = KMeans(self.n_clusters, n_init=self.n_init, random_state=seed).fit(feats)
