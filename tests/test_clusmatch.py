@@ -169,13 +169,13 @@ def test_improves_kmeans_on_digits_subset():
     keep = y < 5
     X, y = X[keep], y[keep]
     est = ClusMatch(
-        5, base_estimator=KMeans(5, n_init=5, random_state=0), pretrain_epochs=0,
+        5, base_estimator=KMeans(5, n_init=5, random_state=0), pretrain_epochs=20,
         finetune_epochs=30, labeled_per_cluster=0.1, device="cpu", random_state=0,
     ).fit(X)
-    base_acc = clustering_accuracy(y, est.base_labels_)
-    acc = clustering_accuracy(y, est.labels_)
-    assert acc >= 0.9
-    assert acc >= base_acc - 0.01
+    base_acc = clustering_accuracy(y, est.base_labels_)  # 0.896
+    acc = clustering_accuracy(y, est.labels_)  # 0.939-0.948 for seeds 0-2
+    assert acc >= 0.92
+    assert acc >= base_acc + 0.02
 
 
 class _DuckBase:
