@@ -15,7 +15,10 @@ from skdeepcluster.training._nets import _Criterion
 class MTDCModel(nn.Module):
     """A backbone with CC's two projectors.
 
-    ``instance_projector``: ``d -> d -> feature_dim`` (ReLU), output L2-normalised;
+    ``instance_projector``: ``d -> 4d -> feature_dim`` with BatchNorm and ReLU, output
+    L2-normalised (CC's is ``d -> d -> feature_dim`` without BatchNorm; with BatchNorm
+    MTDC reached ACC 0.963 on the MNIST test set against 0.605, see
+    :func:`~skdeepcluster.training._pretrain.contrastive_projector`);
     ``cluster_projector``: ``d -> d -> K`` (ReLU), whose softmax gives the cluster
     probabilities. ``forward`` returns the cluster logits (what ``predict`` uses),
     ``embed`` the backbone representation, ``project`` both training outputs.
@@ -31,7 +34,7 @@ class MTDCModel(nn.Module):
         super().__init__()
         d = backbone.out_features
         self.backbone = backbone
-        self.instance_projector = MLP(d, feature_dim, hidden=(d,))
+        self.instance_projector = MLP(d, feature_dim, hidden=(4 * d,), batchnorm=True)
         self.cluster_projector = MLP(d, n_clusters, hidden=(d,))
         self.n_clusters = n_clusters
 
