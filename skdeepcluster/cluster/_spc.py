@@ -135,9 +135,10 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
       to return exactly K clusters; GMM on a 2-D UMAP embedding always does and is fast).
     * UMAP's ``n_neighbors`` is at least 15; below 100 samples UMAP is replaced by PCA
       (with a warning). Every member gets its own UMAP seed (the reference uses 42).
-    * Smaller defaults (5 members, code size 10, 3 epochs per round, at most 5 rounds)
-      so that MNIST-sized data fits in minutes on a CPU; the decoders' output is linear
-      (the reference uses Tanh on [0, 1] pixels).
+    * Smaller defaults (5 members, code size 10, 3 epochs per round, at most 5 rounds);
+      the decoders' output is linear (the reference uses Tanh on [0, 1] pixels). Even
+      so, on the MNIST test set (10,000 images) the default convolutional members take
+      more than 10 minutes on a 2-core CPU.
     * The round with the largest agreed fraction is kept, and ``predict`` is inductive
       (the reference only labels its training set).
 
@@ -153,7 +154,10 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     jobs): sklearn digits as (n, 8, 8) in [0, 1], ACC 0.881 (ensemble labels 0.883);
     agreed fraction 0.82 -> 0.91 -> 0.97 -> 0.93 -> 0.98 -> 0.98 over rounds while the
     agreed set's accuracy fell from 0.92 to 0.90 (the agreed set grows by absorbing
-    consistently wrong samples). The target 0.93 is not reached yet.
+    consistently wrong samples). The target 0.93 is not reached yet. MNIST test set with
+    ``autoencoder="mlp"``: ACC 0.716 in 501 s; agreed fraction 0.76 -> 0.91 over five
+    rounds while its accuracy fell from 0.83 to 0.78. A member's labels (autoencoder,
+    2-D UMAP, GMM) scored 0.62-0.72 there, swinging by 0.1 with the GMM seed.
 
     References
     ----------
