@@ -139,8 +139,9 @@ class SPICEClustering(BaseDeepClusterer):
 
     * Stage 1 is SimCLR-style NT-Xent with in-batch negatives (Adam), not MoCo v2 with a
       queue; the stage is meant for small data sets, where a queue of 65536 is larger
-      than the data. Its projection head is ``d -> 4d -> d`` with BatchNorm (MoCo v2's
-      has none): on small images it decides the feature quality (see
+      than the data. For images its projection head is ``d -> 4d -> d`` with BatchNorm
+      (MoCo v2's has none): on small images it decides the feature quality; vectors keep
+      the plain ``d -> d -> d`` head, which did better there (see
       :func:`~skdeepcluster.training._pretrain.contrastive_projector`).
     * The frozen backbone stays in eval mode during stage 2 (the reference code lets
       BatchNorm statistics drift on strong views).
@@ -310,7 +311,7 @@ class SPICEClustering(BaseDeepClusterer):
         backbone = build_backbone(spec, self.backbone)
         d = backbone.out_features
         return train_contrastive(
-            X, backbone, contrastive_projector(d), views,
+            X, backbone, contrastive_projector(d, batchnorm=spec.kind == "image"), views,
             epochs=resolve_epochs(self.pretrain_epochs, X.shape[0], 300_000, 20, 200),
             temperature=self.temperature, lr=self.pretrain_lr, batch_size=self.batch_size,
             device=device, verbose=self.verbose,

@@ -7,14 +7,18 @@ from skdeepcluster.nn import MLP
 from skdeepcluster.training._nets import ContrastiveNet, NTXentCriterion, make_net
 
 
-def contrastive_projector(d):
-    """The projection head of contrastive pretraining: ``d -> 4d -> d`` with BatchNorm.
+def contrastive_projector(d, batchnorm=True):
+    """The projection head of contrastive pretraining: ``d -> 4d -> d`` with BatchNorm,
+    or with ``batchnorm=False`` the plain ``d -> d -> d`` MLP (SimCLR v1 / MoCo v2).
 
     BatchNorm in the head (SimCLR v2 style) matters on small images: on the MNIST test
     set, 30 epochs gave backbone features with k-means ACC 0.85 with it against 0.51 with
-    a plain ``d -> d -> d`` MLP head.
+    the plain head. On digits as 64-d rows (MLP backbone) SPICE scored 0.858 with it and
+    0.900 with the plain head (seed 0).
     """
-    return MLP(d, d, hidden=(4 * d,), batchnorm=True)
+    if batchnorm:
+        return MLP(d, d, hidden=(4 * d,), batchnorm=True)
+    return MLP(d, d, hidden=(d,))
 
 
 def train_contrastive(X, backbone, projector, views, *, epochs, temperature, lr, batch_size,
