@@ -328,22 +328,17 @@ class ClusMatch(BaseDeepClusterer):
     def _fit_stages(self, X, spec, device, rng):
         pool = torch.from_numpy(X).to(device)
         views = make_views(spec, pool)
+        # An external base is fitted first: its network, if any, replaces pretraining.
+        external = None if self.base_estimator is None else self._external_base()
+        backbone = None if external is None else self._base_backbone(external[0], spec)
         pretrain_net = None
-        if self.base_estimator is None:
+        if backbone is None:
             pretrain_net = self._pretrain(X, spec, device, views)
-            backbone = pretrain_net.module_.backbone
-            projector = pretrain_net.module_.head
-            base, base_labels, compact, selection = self._default_base(backbone, pool, rng)
+            backbone, projector = pretrain_net.module_.backbone, pretrain_net.module_.head
         else:
-            base, base_labels, compact, selection = self._external_base()
-            backbone = self._base_backbone(base, spec)
-            if backbone is None:
-                pretrain_net = self._pretrain(X, spec, device, views)
-                backbone = pretrain_net.module_.backbone
-                projector = pretrain_net.module_.head
-            else:
-                d = backbone.out_features
-                projector = contrastive_projector(d)
+            projector = contrastive_projector(backbone.out_features)
+        base, base_labels, compact, selection = (
+            external if external is not None else self._default_base(backbone, pool, rng))
         n_labeled = self._n_labeled(X.shape[0])
         if selection[0] == "variance":
             sel = select_highest_variance(selection[1], compact, n_labeled)
