@@ -9,33 +9,25 @@ Extra ``--name value`` pairs override estimator parameters (ints/floats/strings)
 """
 
 import argparse
-import gzip
 import json
+import os
+import sys
 import time
 from pathlib import Path
 
-import numpy as np
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-MNIST = Path("/work/shared/data/mnist")
+from bench_datasets import DATASETS  # noqa: E402
 
-
-def _idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)
+SHARED_DATA = HERE.parent.parent / "shared" / "data"
 
 
 def load(name):
-    if name == "digits":
-        from sklearn.datasets import load_digits
-
-        d = load_digits()
-        return (d.images / 16.0).astype(np.float32), d.target
-    X = _idx(MNIST / "t10k-images-idx3-ubyte.gz").astype(np.float32) / 255.0
-    y = _idx(MNIST / "t10k-labels-idx1-ubyte.gz").astype(np.int64)
-    return X, y
+    """The harness's loader; ../shared/data is searched as ``run.py`` does."""
+    if SHARED_DATA.is_dir():
+        os.environ.setdefault("SKDEEPCLUSTER_SHARED_DATA", str(SHARED_DATA))
+    return DATASETS["mnist-test" if name == "mnist" else name].load(download=False)
 
 
 def _value(text):
