@@ -35,8 +35,9 @@ PROFILES = {
     # be a dict per dataset.
     # quick runs, unless --methods says otherwise, the estimators themselves and the
     # peers of the main environment; the composite/ablation rows and ClustPy (minutes each
-    # on digits) run in `full`. Its per-run limits let every estimator finish with its
-    # defaults on the 2-core dev machine (about 35 min in all, over the 30 min aimed at).
+    # on digits) run in `full`. Its per-run limits let every estimator but SPC (over 10 min
+    # on MNIST) finish with its defaults on the 2-core dev machine; about 39 min in all,
+    # over the 30 min aimed at.
     "quick": dict(datasets=["digits", "mnist-test"], seeds=[0], budget_s=None,
                   max_run_s={"digits": 300, "mnist-test": 600}, min_run_s=30,
                   families=("skdeepcluster", "peer"), interpreters=(None,)),

@@ -18,6 +18,7 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
 
 from skdeepcluster._input import resolve_device, validate_input
+from skdeepcluster.nn._inference import forward_in_batches
 
 #: Columns whose standard deviation is below this are treated as constant when scaling.
 _MIN_FEATURE_STD = 1e-6
@@ -223,13 +224,10 @@ def _batched_forward(module, X, device, batch_size, method="forward"):
     was_training = module.training
     module.eval()
     fn = getattr(module, method)
-    chunk = max(int(batch_size), 512)
-    out = [
-        fn(torch.tensor(X[i : i + chunk], device=device)).double().cpu()
-        for i in range(0, X.shape[0], chunk)
-    ]
+    out = forward_in_batches(lambda x: fn(x).double().cpu(), X, max(int(batch_size), 512),
+                             device=device)
     module.train(was_training)
-    return torch.cat(out).numpy()
+    return out.numpy()
 
 
 def _softmax(logits):

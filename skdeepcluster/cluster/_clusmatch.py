@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdeepcluster.augment import make_views
 from skdeepcluster.base import BaseDeepClusterer, ClusteringModel
-from skdeepcluster.nn import build_backbone, l2_normalize
+from skdeepcluster.nn import build_backbone, forward_in_batches, l2_normalize
 from skdeepcluster.selection import (
     ClassPairThresholds,
     select_highest_variance,
@@ -389,7 +389,9 @@ class ClusMatch(BaseDeepClusterer):
     # ------------------------------------------------------------------ base
     def _default_base(self, backbone, pool, rng):
         """k-means on the pretrained representation; returns what _external_base does."""
-        emb = l2_normalize(_embed(backbone, pool, self.batch_size)).cpu().double().numpy()
+        backbone.eval()
+        emb = l2_normalize(forward_in_batches(backbone, pool, self.batch_size))
+        emb = emb.cpu().double().numpy()
         km = KMeans(self.n_clusters, n_init=10,
                     random_state=rng.randint(np.iinfo(np.int32).max)).fit(emb)
         return km, km.labels_.copy(), km.labels_.copy(), ("centroid", emb, km.cluster_centers_)
@@ -580,12 +582,6 @@ def _n_samples(X):
 
 
 @torch.no_grad()
-def _embed(backbone, x, batch_size):
-    backbone.eval()
-    return torch.cat([backbone(x[i : i + batch_size]) for i in range(0, x.shape[0],
-                                                                      batch_size)])
-
-
 def _accepts_3d(estimator):
     """Whether the estimator takes (n, H, W) input (its sklearn tags say so)."""
     try:

@@ -137,8 +137,9 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
       (with a warning). Every member gets its own UMAP seed (the reference uses 42).
     * Smaller defaults (5 members, code size 10, 3 epochs per round, at most 5 rounds);
       the decoders' output is linear (the reference uses Tanh on [0, 1] pixels). Even
-      so, on the MNIST test set (10,000 images) the default convolutional members take
-      more than 10 minutes on a 2-core CPU.
+      so, on the MNIST test set (10,000 images) a convolutional member costs 7.5 s an
+      epoch on a 2-core CPU, so the defaults (5 members x (10 + 5 x 3) epochs) spend
+      about 16 minutes training before any UMAP.
     * The round with the largest agreed fraction is kept, and ``predict`` is inductive
       (the reference only labels its training set).
 
@@ -157,7 +158,10 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     consistently wrong samples). The target 0.93 is not reached yet. MNIST test set with
     ``autoencoder="mlp"``: ACC 0.716 in 501 s; agreed fraction 0.76 -> 0.91 over five
     rounds while its accuracy fell from 0.83 to 0.78. A member's labels (autoencoder,
-    2-D UMAP, GMM) scored 0.62-0.72 there, swinging by 0.1 with the GMM seed.
+    2-D UMAP, GMM) scored 0.62-0.72 there, swinging by 0.1 with the GMM seed; with other
+    recipes (no latent noise, N2D's d-500-500-2000-10 network, MSE) one member scored
+    0.73-0.93, still moving by about 0.1 with the network's or UMAP's seed
+    (``benchmarks/results/dev-notes.md``, third session).
 
     References
     ----------

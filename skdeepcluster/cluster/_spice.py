@@ -10,7 +10,7 @@ from skorch.callbacks import Callback
 
 from skdeepcluster.augment import make_views
 from skdeepcluster.base import BaseDeepClusterer, ClusteringModel
-from skdeepcluster.nn import MLP, MultiHead, build_backbone, l2_normalize
+from skdeepcluster.nn import MLP, MultiHead, build_backbone, forward_in_batches, l2_normalize
 from skdeepcluster.selection import select_by_prototypes, select_reliable
 from skdeepcluster.training import (
     EMAUpdate,
@@ -271,13 +271,13 @@ class SPICEClustering(BaseDeepClusterer):
         views = make_views(spec, pool)
         feature_net = self._train_feature_model(X, spec, device, views)
         backbone = feature_net.module_.backbone.eval()
-        embedding = l2_normalize(_forward(backbone, pool, self.batch_size))
+        embedding = l2_normalize(forward_in_batches(backbone, pool, self.batch_size))
 
         head_net, head_losses = self._train_heads(X, backbone, embedding, views, device, rng)
         selected = int(np.argmin(head_losses))
         head = head_net.module_.heads.select(selected)
         self_model = ClusteringModel(backbone, head)
-        proba = torch.softmax(_forward(self_model, pool, self.batch_size), dim=1)
+        proba = torch.softmax(forward_in_batches(self_model.eval(), pool, self.batch_size), dim=1)
 
         reliable = select_reliable(
             proba,
@@ -436,13 +436,8 @@ class _PrototypeRefresh(Callback):
         batch = self.rng.choice(self.X.shape[0], self.pseudo_batch, replace=False)
         x = torch.from_numpy(self.X[batch]).to(net.device)
         module = net.module_.eval()
-        proba = torch.cat(
-            [
-                torch.softmax(module(self.views.weak(x[i : i + self.batch_size])), dim=2)
-                for i in range(0, x.shape[0], self.batch_size)
-            ],
-            dim=1,
-        )
+        proba = forward_in_batches(lambda xb: torch.softmax(module(self.views.weak(xb)), dim=2),
+                                   x, self.batch_size, dim=1)
         emb = self.embedding[torch.from_numpy(batch).to(self.embedding.device)]
         indices, labels = [], []
         for head_proba in proba:
@@ -455,13 +450,6 @@ class _PrototypeRefresh(Callback):
 
 
 @torch.no_grad()
-def _forward(module, x, batch_size, dim=0):
-    """``module`` in eval mode over ``x`` in batches, outputs joined along ``dim``."""
-    module.eval()
-    outs = [module(x[i : i + batch_size]) for i in range(0, x.shape[0], batch_size)]
-    return torch.cat(outs, dim=dim)
-
-
 @torch.no_grad()
 def _full_data_head_losses(module, X, embedding, per_cluster, center_ratio, double_softmax,
                            batch_size):
@@ -470,7 +458,8 @@ def _full_data_head_losses(module, X, embedding, per_cluster, center_ratio, doub
     from skdeepcluster.losses import pseudo_label_cross_entropy
 
     device = embedding.device
-    logits = _forward(module, torch.from_numpy(X).to(device), batch_size, dim=1)  # (H, n, K)
+    module.eval()
+    logits = forward_in_batches(module, X, batch_size, device=device, dim=1)  # (H, n, K)
     losses = []
     for head_logits in logits:
         sel = select_by_prototypes(torch.softmax(head_logits, 1), embedding, per_cluster,

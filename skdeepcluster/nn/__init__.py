@@ -8,6 +8,7 @@ from skdeepcluster.nn._autoencoders import (
 from skdeepcluster.nn._backbones import ConvBackbone, MLPBackbone, build_backbone
 from skdeepcluster.nn._ema import ExponentialMovingAverage
 from skdeepcluster.nn._heads import MLP, MultiHead, l2_normalize
+from skdeepcluster.nn._inference import forward_in_batches
 
 __all__ = [
     "ConvAutoencoder",
@@ -19,5 +20,6 @@ __all__ = [
     "MLPBackbone",
     "MultiHead",
     "build_backbone",
+    "forward_in_batches",
     "l2_normalize",
 ]

@@ -9,6 +9,7 @@ import torch
 from skorch import NeuralNet
 
 from skdeepcluster.losses import latent_noise, spc_loss
+from skdeepcluster.nn import forward_in_batches
 
 
 class SPCCriterion(torch.nn.Module):
@@ -88,8 +89,5 @@ def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_
 def encode(module, X, device, batch_size=1024):
     """Latent codes of ``X`` (numpy float32) in eval mode, as a float32 numpy array."""
     module = module.to(device).eval()
-    out = [
-        module.encode(torch.from_numpy(X[i : i + batch_size]).to(device)).float().cpu()
-        for i in range(0, X.shape[0], batch_size)
-    ]
-    return torch.cat(out).numpy()
+    return forward_in_batches(lambda x: module.encode(x).float().cpu(), X, batch_size,
+                              device=device).numpy()

@@ -13,7 +13,7 @@ from skdeepcluster.losses import (
     self_adaptive_fairness_loss,
 )
 from skdeepcluster.metrics import matching_permutation
-from skdeepcluster.nn import l2_normalize
+from skdeepcluster.nn import forward_in_batches, l2_normalize
 from skdeepcluster.training._nets import FixMatchNet
 
 
@@ -143,14 +143,15 @@ class KMeansRefresh(Callback):
     @torch.no_grad()
     def refresh(self, net):
         model = dict(net.callbacks_)[self.ema_name].ema_.shadow.eval()
-        feats = []
-        for i in range(0, self.X.shape[0], self.batch_size):
-            x = self.X[i : i + self.batch_size].to(net.device)
+
+        def features(x):
             h = model.backbone(x)
             if self.features == "projector":
                 h = model.projector(h)
-            feats.append(l2_normalize(h).cpu())
-        feats = torch.cat(feats).double().numpy()
+            return l2_normalize(h).cpu()
+
+        feats = forward_in_batches(features, self.X, self.batch_size, device=net.device)
+        feats = feats.double().numpy()
         seed = self.random_state.randint(np.iinfo(np.int32).max)
         km = KMeans(self.n_clusters, n_init=self.n_init, random_state=seed).fit(feats)
         aligned = align_kmeans_labels(km.labels_, self.labeled_idx, self.labeled_labels,

@@ -1,0 +1,24 @@
+import numpy as np
+import pytest
+import torch
+
+from skdeepcluster.nn import forward_in_batches
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 7, 100])
+def test_forward_in_batches_matches_one_pass(batch_size):
+    x = torch.randn(10, 4, generator=torch.Generator().manual_seed(0))
+    layer = torch.nn.Linear(4, 3)
+    expected = layer(x).detach()
+    out = forward_in_batches(layer, x, batch_size)
+    torch.testing.assert_close(out, expected)
+    assert not out.requires_grad
+
+
+def test_forward_in_batches_numpy_input_device_and_dim():
+    x = np.arange(24, dtype=np.float32).reshape(6, 4)
+    stacked = forward_in_batches(lambda b: torch.stack([b.sum(1), -b.sum(1)]), x, 4,
+                                 device=torch.device("cpu"), dim=1)
+    assert stacked.shape == (2, 6)
+    np.testing.assert_allclose(stacked[0].numpy(), x.sum(1))
+    np.testing.assert_allclose(stacked[1].numpy(), -x.sum(1))
