@@ -22,3 +22,11 @@ def test_forward_in_batches_numpy_input_device_and_dim():
     assert stacked.shape == (2, 6)
     np.testing.assert_allclose(stacked[0].numpy(), x.sum(1))
     np.testing.assert_allclose(stacked[1].numpy(), -x.sum(1))
+
+
+def test_forward_in_batches_read_only_array_no_warning(recwarn):
+    x = np.ones((5, 2), dtype=np.float32)
+    x.setflags(write=False)
+    out = forward_in_batches(lambda b: b * 2, x, 2)
+    np.testing.assert_array_equal(out.numpy(), 2 * x)
+    assert not [w for w in recwarn if "not writable" in str(w.message)]

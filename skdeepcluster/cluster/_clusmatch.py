@@ -581,7 +581,6 @@ def _n_samples(X):
     return X.shape[0] if hasattr(X, "shape") else len(X)
 
 
-@torch.no_grad()
 def _accepts_3d(estimator):
     """Whether the estimator takes (n, H, W) input (its sklearn tags say so)."""
     try:

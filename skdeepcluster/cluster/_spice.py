@@ -450,7 +450,6 @@ class _PrototypeRefresh(Callback):
 
 
 @torch.no_grad()
-@torch.no_grad()
 def _full_data_head_losses(module, X, embedding, per_cluster, center_ratio, double_softmax,
                            batch_size):
     """Each head's pseudo-label loss on the prototype selection over the whole data set:
