@@ -30,19 +30,17 @@ REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO)]
 
 PROFILES = {
-    # budget_s: wall budget for the whole profile; each run's limit is
-    # min(max_run_s, remaining budget / remaining runs), at least min_run_s. max_run_s may
-    # be a dict per dataset.
+    # max_run_s: each run's time limit, or a dict of them per dataset.
     # quick runs, unless --methods says otherwise, the estimators themselves and the
     # peers of the main environment; the composite/ablation rows and ClustPy (minutes each
     # on digits) run in `full`. Its per-run limits let every estimator but SPC (over 10 min
     # on MNIST) finish with its defaults on the 2-core dev machine; about 39 min in all,
     # over the 30 min aimed at.
-    "quick": dict(datasets=["digits", "mnist-test"], seeds=[0], budget_s=None,
-                  max_run_s={"digits": 300, "mnist-test": 600}, min_run_s=30,
+    "quick": dict(datasets=["digits", "mnist-test"], seeds=[0],
+                  max_run_s={"digits": 300, "mnist-test": 600},
                   families=("skdeepcluster", "peer"), interpreters=(None,)),
     "full": dict(datasets=["digits", "mnist-test", "fashion-mnist"], seeds=[0, 1, 2],
-                 budget_s=None, max_run_s=3600, min_run_s=60),
+                 max_run_s=3600),
 }
 
 COLUMNS = ["dataset", "method", "family", "seed", "status", "acc", "nmi", "ari", "fit_s",
@@ -181,6 +179,12 @@ def parse_args(argv=None):
     p.add_argument("--time-limit", type=float, help="per-run limit in seconds (overrides the "
                    "profile's budget rule)")
     p.add_argument("--threads", type=int, help="torch/OpenMP threads per run (default: unset)")
+    p.add_argument("--budget", type=float, metavar="SECONDS",
+                   help="end the whole profile within this wall time: each run's limit is "
+                   "cut to the time left, and runs that find none left get a 'not run' row")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="runs at a time (default 1; more share the CPU cores and the GPU, "
+                   "so their times are not those of a run alone)")
     p.add_argument("--clustpy-python", metavar="PATH",
                    default=os.environ.get("SKDEEPCLUSTER_CLUSTPY_PYTHON") or sys.executable,
                    help="interpreter for the clustpy.* methods, e.g. /work/venv-clustpy/bin/"
@@ -204,6 +208,8 @@ def main(argv=None):
         print("datasets:", ", ".join(DATASETS))
         return 0
 
+    if args.jobs < 1:
+        raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
     profile = PROFILES[args.profile]
     methods = get_methods([s.strip() for s in args.methods.split(",")] if args.methods else None)
     if not args.methods and "families" in profile:
@@ -256,55 +262,76 @@ def main(argv=None):
     methods = sorted(methods, key=lambda m: m.family != "peer")
     jobs = [(d, m, s) for d in ds_names for m in methods for s in seeds]
     load_at_start = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    rows = []
     t_start = time.perf_counter()
     command = "python " + " ".join(shlex.quote(a) for a in
                                    [os.path.relpath(__file__, Path.cwd())] +
                                    (sys.argv[1:] if argv is None else list(argv)))
-    with tempfile.TemporaryDirectory(prefix="skdc-bench-") as tmp:
-        for i, (d, m, seed) in enumerate(jobs):
-            max_run = profile["max_run_s"]
-            if isinstance(max_run, dict):
-                max_run = max_run.get(d, max(max_run.values()))
-            if args.time_limit:
-                limit = args.time_limit
-            elif profile["budget_s"]:
-                remaining = profile["budget_s"] - (time.perf_counter() - t_start)
-                limit = min(max_run, max(profile["min_run_s"], remaining / (len(jobs) - i)))
-            else:
-                limit = max_run
-            row = {"dataset": d, "method": m.name, "family": m.family, "seed": seed,
-                   "note": m.note, "time_limit_s": round(limit)}
-            pub = PUBLISHED.get(m.published_key or "", {}).get(d)
-            if pub:
-                row.update(published_acc=pub["acc"], published_nmi=pub["nmi"],
-                           published_note=pub["note"])
-            if data_status[d]:
-                row["status"] = data_status[d]
-            else:
-                spec = {"dataset": d, "method": m.name, "seed": seed, "device": args.device,
-                        "data_home": args.data_home, "download": not args.no_download,
-                        "threads": args.threads, "cache_dir": tmp}
-                res = run_one(spec, limit, env, tmp, pythons[m.python])
-                res.pop("traceback", None)
-                res.pop("stage", None)
-                if m.prefit_base:
-                    row["note"] = (f"refines the fitted '{m.prefit_base}' row (its fit time "
-                                   "is in that row)" if res.pop("base_prefit", False) else
-                                   f"fits its own '{m.prefit_base}' base (time included)")
-                row.update(res)
-            print(f"[bench] {i + 1}/{len(jobs)} {d:14} {m.name:40} seed={seed} "
-                  f"{row['status'][:100]} acc={row.get('acc', float('nan')):.3f} "
-                  f"fit={row.get('fit_s', float('nan')):.1f}s "
-                  f"rss={row.get('peak_rss_mb', float('nan')):.0f}MB", flush=True)
-            rows.append(row)
-    total = time.perf_counter() - t_start
     machine = machine_info(args.device)
     machine["load_avg_at_start"] = load_at_start
     for key in sorted({m.python for m in methods} - {None}):
         machine[f"{key}_python"] = interpreter_info(pythons[key])
-    write_outputs(rows, out_dir, name, machine, command, total, args,
-                  ds_names, seeds)
+    rows = {}
+
+    def run_job(i, d, m, seed, tmp):
+        max_run = profile["max_run_s"]
+        if isinstance(max_run, dict):
+            max_run = max_run.get(d, max(max_run.values()))
+        limit = args.time_limit or max_run
+        if args.budget:
+            limit = min(limit, args.budget - (time.perf_counter() - t_start))
+        row = {"dataset": d, "method": m.name, "family": m.family, "seed": seed,
+               "note": m.note, "time_limit_s": round(max(limit, 0))}
+        pub = PUBLISHED.get(m.published_key or "", {}).get(d)
+        if pub:
+            row.update(published_acc=pub["acc"], published_nmi=pub["nmi"],
+                       published_note=pub["note"])
+        if data_status[d]:
+            row["status"] = data_status[d]
+            return row
+        if limit < 1:
+            row["status"] = f"not run: the --budget of {args.budget:.0f}s was spent"
+            return row
+        workdir = Path(tmp) / f"run-{i}"
+        workdir.mkdir()
+        spec = {"dataset": d, "method": m.name, "seed": seed, "device": args.device,
+                "data_home": args.data_home, "download": not args.no_download,
+                "threads": args.threads, "cache_dir": tmp}
+        res = run_one(spec, limit, env, workdir, pythons[m.python])
+        res.pop("traceback", None)
+        res.pop("stage", None)
+        if m.prefit_base:
+            row["note"] = (f"refines the fitted '{m.prefit_base}' row (its fit time "
+                           "is in that row)" if res.pop("base_prefit", False) else
+                           f"fits its own '{m.prefit_base}' base (time included)")
+        row.update(res)
+        return row
+
+    def finished(i, row):
+        rows[i] = row
+        print(f"[bench] {len(rows)}/{len(jobs)} {row['dataset']:14} {row['method']:40} "
+              f"seed={row['seed']} {row['status'][:100]} "
+              f"acc={row.get('acc', float('nan')):.3f} "
+              f"fit={row.get('fit_s', float('nan')):.1f}s "
+              f"rss={row.get('peak_rss_mb', float('nan')):.0f}MB", flush=True)
+        # Rewritten after every run, so a profile stopped early keeps what it measured.
+        write_outputs([rows[k] for k in sorted(rows)], out_dir, name, machine, command,
+                      time.perf_counter() - t_start, args, ds_names, seeds)
+
+    with tempfile.TemporaryDirectory(prefix="skdc-bench-") as tmp:
+        if args.jobs == 1:
+            for i, (d, m, seed) in enumerate(jobs):
+                finished(i, run_job(i, d, m, seed, tmp))
+        else:
+            from concurrent.futures import ThreadPoolExecutor, as_completed
+
+            # Rows that refine another row's fitted estimator start once all others end.
+            phases = [[i for i, (_, m, _) in enumerate(jobs) if not m.prefit_base],
+                      [i for i, (_, m, _) in enumerate(jobs) if m.prefit_base]]
+            with ThreadPoolExecutor(args.jobs) as pool:
+                for phase in phases:
+                    futures = {pool.submit(run_job, i, *jobs[i], tmp): i for i in phase}
+                    for fut in as_completed(futures):
+                        finished(futures[fut], fut.result())
     return 0
 
 
@@ -338,6 +365,9 @@ def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names
               "platform", "load_avg_at_start", "load_avg_1_5_15", "clustpy_python"):
         if k in machine:
             lines.append(f"- {k}: {machine[k]}")
+    if args.jobs > 1:
+        lines.append(f"- runs at a time: up to {args.jobs}, sharing the cores and the GPU "
+                     "(each time is that of a run among others, not alone)")
     if args.threads:
         lines.append(f"- threads per run: {args.threads}")
     else:

@@ -6,6 +6,7 @@ fit leaves the estimator as it was. Prediction, probabilities and the learned em
 all come from the one fitted torch module ``module_`` (a :class:`ClusteringModel`).
 """
 
+import io
 import warnings
 from abc import abstractmethod
 from numbers import Integral
@@ -22,6 +23,8 @@ from skdeepcluster.nn._inference import forward_in_batches
 
 #: Columns whose standard deviation is below this are treated as constant when scaling.
 _MIN_FEATURE_STD = 1e-6
+#: Key of the pickled state of an estimator fitted on a GPU (see ``__getstate__``).
+_TORCH_STATE = "_torch_saved_state"
 
 
 class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
@@ -164,6 +167,35 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         """
         X = self._validated(X)
         return _batched_forward(self.module_, X, self.device_, self.batch_size, method="embed")
+
+    # ------------------------------------------------------------------ pickling
+    def __getstate__(self):
+        state = super().__getstate__()
+        device = state.get("device_")
+        if isinstance(device, torch.device) and device.type == "cuda":
+            # Plain pickle writes CUDA storages that only a CUDA machine can read back;
+            # through torch.save, __setstate__ can map them to the CPU instead.
+            buffer = io.BytesIO()
+            torch.save(state, buffer)
+            return {_TORCH_STATE: buffer.getvalue(), "device_": str(device)}
+        return state
+
+    def __setstate__(self, state):
+        if _TORCH_STATE in state:
+            device = torch.device(state["device_"])
+            usable = torch.cuda.is_available() and (device.index or 0) < torch.cuda.device_count()
+            location = None if usable else "cpu"
+            state = torch.load(io.BytesIO(state[_TORCH_STATE]), map_location=location,
+                               weights_only=False)
+            if not usable:
+                warnings.warn(
+                    f"This {type(self).__name__} was fitted on {device}, which is not "
+                    "available here; it was loaded on the CPU and predicts there.",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                state["device_"] = torch.device("cpu")
+        super().__setstate__(state)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

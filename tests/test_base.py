@@ -1,5 +1,7 @@
 """The shared estimator template: input checks, devices, transactional fit, images."""
 
+import pickle
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -63,6 +65,23 @@ def test_cuda_without_gpu_is_an_error():
         pytest.skip("a GPU is present")
     with pytest.raises(ValueError, match="CUDA is not available"):
         tiny(device="cuda").fit(np.random.rand(10, 2))
+
+
+def test_gpu_fitted_estimator_unpickles_on_the_cpu(blobs):
+    """A GPU-fitted estimator's pickle loads where CUDA is absent (tests/test_cuda.py runs
+    the real round trip on a GPU); here device_ claims CUDA while the tensors are on the
+    CPU, which takes the same path."""
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    X, _ = blobs
+    est = tiny().fit(X)
+    est.device_ = torch.device("cuda:0")
+    payload = pickle.dumps(est)
+    with pytest.warns(UserWarning, match="fitted on cuda:0.*loaded on the CPU"):
+        restored = pickle.loads(payload)
+    assert restored.device_ == torch.device("cpu")
+    np.testing.assert_array_equal(restored.predict(X), est.labels_)
+    np.testing.assert_array_equal(restored.reliable_mask_, est.reliable_mask_)
 
 
 @pytest.mark.parametrize("device", ["tpu", "nonsense", 3.5])

@@ -1,0 +1,128 @@
+"""The CUDA path: every estimator fits and predicts on a GPU, and a GPU-fitted estimator
+unpickles on a machine without one. Skipped where torch sees no GPU (CI has none)."""
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+from sklearn.cluster import KMeans
+from sklearn.datasets import load_digits, make_blobs
+from sklearn.metrics import adjusted_rand_score
+
+from skdeepcluster import ClusMatch
+from tests import _api
+from tests.test_clusmatch import tiny as tiny_clusmatch
+from tests.test_mtdc import tiny as tiny_mtdc
+from tests.test_spc import tiny as tiny_spc
+from tests.test_spice import tiny as tiny_spice
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+
+FACTORIES = {
+    "SPICEClustering": tiny_spice,
+    "SelectivePseudoLabelClustering": tiny_spc,
+    "ClusMatch": tiny_clusmatch,
+    "MutualTaughtClustering": tiny_mtdc,
+}
+
+
+@pytest.fixture(scope="module")
+def blobs():
+    X, y = make_blobs(n_samples=90, centers=3, cluster_std=0.6, random_state=0)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def digit_images():
+    """150 images of the digits 0, 1 and 6: the image views and CNN on the GPU."""
+    digits = load_digits()
+    keep = np.flatnonzero(np.isin(digits.target, [0, 1, 6]))[:150]
+    return (digits.images[keep] / 16.0).astype(np.float32), digits.target[keep]
+
+
+def _assert_on_cuda(est):
+    assert est.device_.type == "cuda"
+    assert {p.device.type for p in est.module_.parameters()} == {"cuda"}
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", "auto"])
+def test_fits_and_predicts_on_cuda(name, device, blobs):
+    X, y = blobs
+    est = FACTORIES[name](device=device)
+    _api.check_fit_predict_consistent(est, X)
+    _assert_on_cuda(est)
+    assert adjusted_rand_score(y, est.labels_) > 0.5
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+def test_images_on_cuda(name, digit_images):
+    images, y = digit_images
+    est = FACTORIES[name](device=torch.device("cuda"))
+    _api.check_fit_predict_consistent(est, images)
+    _assert_on_cuda(est)
+    # Three easy digits: even tiny settings separate them far better than chance (ARI 0).
+    assert adjusted_rand_score(y, est.labels_) > 0.3
+
+
+def test_spc_members_train_in_worker_processes_on_cuda(blobs):
+    X, y = blobs
+    est = tiny_spc(device="cuda", n_jobs=2).fit(X)
+    _assert_on_cuda(est)
+    assert adjusted_rand_score(y, est.labels_) > 0.5
+
+
+def test_clusmatch_refines_a_cuda_fitted_base(blobs):
+    X, y = blobs
+    base = tiny_spice(device="cuda").fit(X)
+    est = ClusMatch(base_estimator=base, base_prefit=True, n_clusters=3, finetune_epochs=2,
+                    batch_size=32, labeled_batch_size=8, unlabeled_ratio=2, device="cuda",
+                    random_state=0).fit(X)
+    _assert_on_cuda(est)
+    np.testing.assert_array_equal(est.base_labels_, base.labels_)
+    assert adjusted_rand_score(y, est.labels_) > 0.5
+
+
+def test_kmeans_base_on_cuda(blobs):
+    X, y = blobs
+    est = tiny_clusmatch(device="cuda", base_estimator=KMeans(3, n_init=3, random_state=0))
+    est.fit(X)
+    _assert_on_cuda(est)
+    assert adjusted_rand_score(y, est.labels_) > 0.5
+
+
+@pytest.mark.parametrize("name", FACTORIES)
+def test_cuda_fit_unpickles_on_a_machine_without_gpu(name, blobs, tmp_path):
+    X, _ = blobs
+    est = FACTORIES[name](device="cuda").fit(X)
+    path = tmp_path / "est.pkl"
+    path.write_bytes(pickle.dumps(est))
+    np.save(tmp_path / "X.npy", X)
+
+    same_machine = pickle.loads(path.read_bytes())
+    _assert_on_cuda(same_machine)
+    np.testing.assert_array_equal(same_machine.predict(X), est.labels_)
+
+    # A fresh interpreter that sees no GPU stands in for a CPU-only machine.
+    script = textwrap.dedent(f"""
+        import pickle, warnings, numpy as np, torch
+        assert not torch.cuda.is_available()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            est = pickle.loads(open({str(path)!r}, "rb").read())
+        assert any("loaded on the CPU" in str(w.message) for w in caught), caught
+        assert est.device_.type == "cpu"
+        assert {{p.device.type for p in est.module_.parameters()}} == {{"cpu"}}
+        np.save({str(tmp_path / "labels.npy")!r}, est.predict(np.load({str(tmp_path / "X.npy")!r})))
+    """)
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    np.testing.assert_array_equal(np.load(tmp_path / "labels.npy"), est.labels_)
+
