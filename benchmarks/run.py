@@ -314,6 +314,7 @@ def main(argv=None):
               f"fit={row.get('fit_s', float('nan')):.1f}s "
               f"rss={row.get('peak_rss_mb', float('nan')):.0f}MB", flush=True)
         # Rewritten after every run, so a profile stopped early keeps what it measured.
+        machine["load_avg_1_5_15"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
         write_outputs([rows[k] for k in sorted(rows)], out_dir, name, machine, command,
                       time.perf_counter() - t_start, args, ds_names, seeds)
 
