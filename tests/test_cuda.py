@@ -60,12 +60,13 @@ def test_fits_and_predicts_on_cuda(name, device, blobs):
     assert adjusted_rand_score(y, est.labels_) > 0.5
 
 
-# Settings for 150 small images and an ARI each reaches on the CPU for seeds 0-2 with
-# room to spare; chance is 0, and a constant labelling scores 0 too.
+# Settings for 150 small images, and an ARI that each reached with room to spare on the
+# CPU for seeds 0-2 (ClusMatch: 0-7, lowest 0.77; with 2 fine-tuning epochs it scored
+# 0.33 on an H200). Chance is 0, and so is a constant labelling.
 IMAGE_SETTINGS = {
     "SPICEClustering": ({"pretrain_epochs": 30}, 0.7),
     "SelectivePseudoLabelClustering": ({}, 0.5),
-    "ClusMatch": ({"pretrain_epochs": 10}, 0.4),
+    "ClusMatch": ({"pretrain_epochs": 10, "finetune_epochs": 10}, 0.4),
     "MutualTaughtClustering": ({"epochs": 40, "batch_size": 64, "lr": 3e-3}, 0.15),
 }
 
