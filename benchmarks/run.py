@@ -34,7 +34,7 @@ PROFILES = {
     # quick runs, unless --methods says otherwise, the estimators themselves and the
     # peers of the main environment; the composite/ablation rows and ClustPy (minutes each
     # on digits) run in `full`. Its per-run limits let every estimator but SPC (over 10 min
-    # on MNIST) finish with its defaults on the 2-core dev machine; about 39 min in all,
+    # on MNIST) finish with its defaults on a 2-core dev machine; about 35 min in all,
     # over the 30 min aimed at.
     "quick": dict(datasets=["digits", "mnist-test"], seeds=[0],
                   max_run_s={"digits": 300, "mnist-test": 600},
@@ -177,7 +177,7 @@ def parse_args(argv=None):
                    "~/.cache/skdeepcluster); <repo>/../shared/data is searched too")
     p.add_argument("--no-download", action="store_true", help="never download datasets")
     p.add_argument("--time-limit", type=float, help="per-run limit in seconds (overrides the "
-                   "profile's budget rule)")
+                   "profile's per-run limits)")
     p.add_argument("--threads", type=int, help="torch/OpenMP threads per run (default: unset)")
     p.add_argument("--budget", type=float, metavar="SECONDS",
                    help="end the whole profile within this wall time: each run's limit is "
