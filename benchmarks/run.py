@@ -88,10 +88,6 @@ def machine_info(device_arg):
 
     info["sklearn"] = sklearn.__version__
     info["device_arg"] = device_arg
-    try:
-        info["load_avg_1_5_15"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:
-        pass
     return info
 
 

@@ -14,7 +14,6 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from skdeepcluster import ClusMatch
 from tests import _api
 from tests.test_clusmatch import tiny as tiny_clusmatch
 from tests.test_mtdc import tiny as tiny_mtdc
@@ -91,9 +90,7 @@ def test_spc_members_train_in_worker_processes_on_cuda(blobs):
 def test_clusmatch_refines_a_cuda_fitted_base(blobs):
     X, y = blobs
     base = tiny_spice(device="cuda").fit(X)
-    est = ClusMatch(base_estimator=base, base_prefit=True, n_clusters=3, finetune_epochs=2,
-                    batch_size=32, labeled_batch_size=8, unlabeled_ratio=2, device="cuda",
-                    random_state=0).fit(X)
+    est = tiny_clusmatch(base_estimator=base, base_prefit=True, device="cuda").fit(X)
     _assert_on_cuda(est)
     np.testing.assert_array_equal(est.base_labels_, base.labels_)
     assert adjusted_rand_score(y, est.labels_) > 0.5
