@@ -109,9 +109,10 @@ def test_latent_noise_scale_and_fresh_draws():
 
 
 # ---------------------------------------------------------------------- the parts
-@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32), (1, 5, 7)])
-def test_conv_autoencoder_round_trip_shape(shape):
-    ae = ConvAutoencoder(shape, latent_dim=4, n_clusters=3, widths=(4, 8))
+@pytest.mark.parametrize("widths", [(4, 8), (4, 8, 16)])
+@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32), (1, 5, 7), (1, 1, 1)])
+def test_conv_autoencoder_round_trip_shape(shape, widths):
+    ae = ConvAutoencoder(shape, latent_dim=4, n_clusters=3, widths=widths)
     x = torch.randn(2, *shape)
     z = ae.encode(x)
     assert z.shape == (2, 4)
