@@ -33,11 +33,11 @@ PROFILES = {
     # max_run_s: each run's time limit, or a dict of them per dataset.
     # quick runs, unless --methods says otherwise, the estimators themselves and the
     # peers of the main environment; the composite/ablation rows and ClustPy (minutes each
-    # on digits) run in `full`. Its per-run limits let every estimator but SPC (over 10 min
-    # on MNIST) finish with its defaults on a 2-core dev machine; about 35 min in all,
-    # over the 30 min aimed at.
+    # on digits) run in `full`. One after the other the estimators' defaults need over
+    # 35 min on a 2-core machine, so quick runs two at a time (jobs), each on half the
+    # cores, unless --jobs/--threads say otherwise.
     "quick": dict(datasets=["digits", "mnist-test"], seeds=[0],
-                  max_run_s={"digits": 300, "mnist-test": 600},
+                  max_run_s={"digits": 300, "mnist-test": 600}, jobs=2,
                   families=("skdeepcluster", "peer"), interpreters=(None,)),
     "full": dict(datasets=["digits", "mnist-test", "fashion-mnist"], seeds=[0, 1, 2],
                  max_run_s=3600),
@@ -55,6 +55,14 @@ def default_shared_data():
     return cand if cand.is_dir() else None
 
 
+def usable_cores():
+    """Cores this process may run on (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
 def machine_info(device_arg):
     info = {"platform": platform.platform(), "python": platform.python_version()}
     cpu = "unknown"
@@ -67,10 +75,7 @@ def machine_info(device_arg):
         pass
     info["cpu"] = cpu
     info["cores"] = os.cpu_count()
-    try:
-        info["usable_cores"] = len(os.sched_getaffinity(0))
-    except AttributeError:
-        pass
+    info["usable_cores"] = usable_cores()
     try:
         for line in Path("/proc/meminfo").read_text().splitlines():
             if line.startswith("MemTotal"):
@@ -174,13 +179,15 @@ def parse_args(argv=None):
     p.add_argument("--no-download", action="store_true", help="never download datasets")
     p.add_argument("--time-limit", type=float, help="per-run limit in seconds (overrides the "
                    "profile's per-run limits)")
-    p.add_argument("--threads", type=int, help="torch/OpenMP threads per run (default: unset)")
+    p.add_argument("--threads", type=int,
+                   help="torch/OpenMP threads per run (default: the cores divided among the "
+                   "runs at a time when there are several, else unset)")
     p.add_argument("--budget", type=float, metavar="SECONDS",
                    help="end the whole profile within this wall time: each run's limit is "
                    "cut to the time left, and runs that find none left get a 'not run' row")
-    p.add_argument("--jobs", type=int, default=1,
-                   help="runs at a time (default 1; more share the CPU cores and the GPU, "
-                   "so their times are not those of a run alone)")
+    p.add_argument("--jobs", type=int,
+                   help="runs at a time (default: 2 for quick, else 1; more share the CPU "
+                   "cores and the GPU, so their times are not those of a run alone)")
     p.add_argument("--clustpy-python", metavar="PATH",
                    default=os.environ.get("SKDEEPCLUSTER_CLUSTPY_PYTHON") or sys.executable,
                    help="interpreter for the clustpy.* methods, e.g. /work/venv-clustpy/bin/"
@@ -204,9 +211,13 @@ def main(argv=None):
         print("datasets:", ", ".join(DATASETS))
         return 0
 
+    profile = PROFILES[args.profile]
+    if args.jobs is None:
+        args.jobs = profile.get("jobs", 1)
     if args.jobs < 1:
         raise SystemExit(f"--jobs must be at least 1, got {args.jobs}")
-    profile = PROFILES[args.profile]
+    if args.threads is None and args.jobs > 1:
+        args.threads = max(1, usable_cores() // args.jobs)
     methods = get_methods([s.strip() for s in args.methods.split(",")] if args.methods else None)
     if not args.methods and "families" in profile:
         methods = [m for m in methods if m.family in profile["families"]
@@ -322,8 +333,16 @@ def main(argv=None):
             from concurrent.futures import ThreadPoolExecutor, as_completed
 
             # Rows that refine another row's fitted estimator start once all others end.
-            phases = [[i for i, (_, m, _) in enumerate(jobs) if not m.prefit_base],
-                      [i for i, (_, m, _) in enumerate(jobs) if m.prefit_base]]
+            # Within a phase the long runs start first (later datasets are the larger
+            # ones, the estimators outlast the peers), so short ones fill the tail.
+            def longest_first(i):
+                d, m, _ = jobs[i]
+                return -ds_names.index(d), m.family == "peer", i
+
+            phases = [sorted((i for i, (_, m, _) in enumerate(jobs) if not m.prefit_base),
+                             key=longest_first),
+                      sorted((i for i, (_, m, _) in enumerate(jobs) if m.prefit_base),
+                             key=longest_first)]
             with ThreadPoolExecutor(args.jobs) as pool:
                 for phase in phases:
                     futures = {pool.submit(run_job, i, *jobs[i], tmp): i for i in phase}

@@ -1,0 +1,63 @@
+"""The benchmark harness (benchmarks/run.py) end to end on digits with the cheap peers."""
+
+import csv
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("matplotlib")
+RUN_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+
+
+@pytest.fixture(scope="module")
+def harness():
+    spec = importlib.util.spec_from_file_location("bench_run", RUN_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _rows(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_quick_runs_two_at_a_time_and_keeps_the_job_order(harness, tmp_path):
+    rc = harness.main(["--profile", "quick", "--datasets", "digits",
+                       "--methods", "KMeans,GaussianMixture",
+                       "--results-dir", str(tmp_path), "--output-name", "t"])
+    assert rc == 0
+    rows = _rows(tmp_path / "t.csv")
+    assert [r["method"] for r in rows] == ["KMeans", "GaussianMixture"]
+    assert all(r["status"] == "ok" for r in rows)
+    assert float(rows[0]["acc"]) > 0.7  # KMeans on digits scores about 0.79
+    md = (tmp_path / "t.md").read_text()
+    threads = max(1, harness.usable_cores() // 2)
+    assert "runs at a time: up to 2" in md
+    assert f"threads per run: {threads}" in md
+    assert (tmp_path / "t.png").stat().st_size > 0
+
+
+def test_explicit_jobs_and_threads_override_the_profile(harness, tmp_path):
+    harness.main(["--profile", "quick", "--datasets", "digits", "--methods", "KMeans",
+                  "--jobs", "1", "--threads", "1",
+                  "--results-dir", str(tmp_path), "--output-name", "t"])
+    md = (tmp_path / "t.md").read_text()
+    assert "runs at a time" not in md
+    assert "threads per run: 1" in md
+
+
+def test_a_spent_budget_gives_not_run_rows(harness, tmp_path):
+    harness.main(["--profile", "quick", "--datasets", "digits",
+                  "--methods", "KMeans,GaussianMixture", "--budget", "0.001",
+                  "--results-dir", str(tmp_path), "--output-name", "t"])
+    rows = _rows(tmp_path / "t.csv")
+    assert len(rows) == 2
+    assert all(r["status"].startswith("not run: the --budget") for r in rows)
+    assert all(r["acc"] == "" for r in rows)
+
+
+def test_bad_jobs_is_refused(harness, tmp_path):
+    with pytest.raises(SystemExit, match="--jobs must be at least 1"):
+        harness.main(["--profile", "quick", "--jobs", "0", "--results-dir", str(tmp_path)])
