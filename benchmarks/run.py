@@ -34,10 +34,11 @@ PROFILES = {
     # quick runs, unless --methods says otherwise, the estimators themselves and the
     # peers of the main environment; the composite/ablation rows and ClustPy (minutes each
     # on digits) run in `full`. One after the other the estimators' defaults need over
-    # 35 min on a 2-core machine, so quick runs two at a time (jobs), each on half the
-    # cores, unless --jobs/--threads say otherwise.
+    # 40 min on a 2-core machine, so quick runs two at a time (jobs), each on half the
+    # cores, unless --jobs/--threads say otherwise; 15 min per MNIST run lets all but
+    # SPC (about 15 min there on both cores) finish on one core.
     "quick": dict(datasets=["digits", "mnist-test"], seeds=[0],
-                  max_run_s={"digits": 300, "mnist-test": 600}, jobs=2,
+                  max_run_s={"digits": 300, "mnist-test": 900}, jobs=2,
                   families=("skdeepcluster", "peer"), interpreters=(None,)),
     "full": dict(datasets=["digits", "mnist-test", "fashion-mnist"], seeds=[0, 1, 2],
                  max_run_s=3600),
@@ -333,8 +334,9 @@ def main(argv=None):
             from concurrent.futures import ThreadPoolExecutor, as_completed
 
             # Rows that refine another row's fitted estimator start once all others end.
-            # Within a phase the long runs start first (later datasets are the larger
-            # ones, the estimators outlast the peers), so short ones fill the tail.
+            # Within a phase the long runs start first, so short ones fill the tail: the
+            # profiles list their datasets smallest first, and the estimators outlast
+            # the peers.
             def longest_first(i):
                 d, m, _ = jobs[i]
                 return -ds_names.index(d), m.family == "peer", i
