@@ -23,7 +23,7 @@ class Method:
     name: str
     factory: Callable[[int, int, str], Any]
     input: str = "vectors"  # "images" | "vectors"
-    family: str = "peer"  # "skdeepcluster" | "composite" | "ablation" | "peer"
+    family: str = "peer"  # "skdeepcluster" | "tabular" | "composite" | "ablation" | "peer"
     uses_device: bool = False  # False: the estimator runs on CPU whatever --device says
     note: str = ""
     published_key: str | None = None  # key into PUBLISHED
@@ -123,6 +123,12 @@ def _register_skdeepcluster():
         register(Method(name, _skd_factory(cls), input="images", family="skdeepcluster",
                         uses_device=True, published_key=SKDEEPCLUSTER_ESTIMATORS[name],
                         cache_fitted=name != "ClusMatch"))
+    # The tabular path: the same pixels flattened into plain feature vectors (MLP
+    # backbone, vector views), as a user's embedding matrix would be.
+    for name, cls in present.items():
+        register(Method(f"{name} on vectors", _skd_factory(cls), input="vectors",
+                        family="tabular", uses_device=True,
+                        note="flattened pixels as feature vectors (MLP backbone, vector views)"))
     if "MutualTaughtClustering" in present:
         register(Method("MutualTaughtClustering (no mutual terms)",
                         _skd_factory(present["MutualTaughtClustering"], bce_weight=0.0,
