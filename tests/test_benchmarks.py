@@ -2,11 +2,11 @@
 
 import csv
 import importlib.util
+import os
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("matplotlib")
 RUN_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
@@ -16,6 +16,15 @@ def harness():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(autouse=True)
+def _restore_environment():
+    # run.py exports where the shared data lives; keep that out of the other tests
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 def _rows(path):
