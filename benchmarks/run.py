@@ -333,24 +333,27 @@ def main(argv=None):
         else:
             from concurrent.futures import ThreadPoolExecutor, as_completed
 
-            # Rows that refine another row's fitted estimator start once all others end.
-            # Within a phase the long runs start first, so short ones fill the tail: the
-            # profiles list their datasets smallest first, and the estimators outlast
-            # the peers.
-            def longest_first(i):
-                d, m, _ = jobs[i]
-                return -ds_names.index(d), m.family == "peer", i
-
-            phases = [sorted((i for i, (_, m, _) in enumerate(jobs) if not m.prefit_base),
-                             key=longest_first),
-                      sorted((i for i, (_, m, _) in enumerate(jobs) if m.prefit_base),
-                             key=longest_first)]
             with ThreadPoolExecutor(args.jobs) as pool:
-                for phase in phases:
+                for phase in parallel_phases(jobs, ds_names):
                     futures = {pool.submit(run_job, i, *jobs[i], tmp): i for i in phase}
                     for fut in as_completed(futures):
                         finished(futures[fut], fut.result())
     return 0
+
+
+def parallel_phases(jobs, ds_names):
+    """Job indices in the order several-at-a-time runs start them, in two phases: rows
+    that refine another row's fitted estimator wait for all the others. Within a phase
+    the long runs start first so that short ones fill the tail: the later datasets (the
+    profiles list them smallest first), and the estimators before the peers."""
+
+    def longest_first(i):
+        d, m, _ = jobs[i]
+        return -ds_names.index(d), m.family == "peer", i
+
+    return [sorted((i for i, (_, m, _) in enumerate(jobs) if bool(m.prefit_base) == refines),
+                   key=longest_first)
+            for refines in (False, True)]
 
 
 def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names, seeds):

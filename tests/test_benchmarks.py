@@ -70,3 +70,16 @@ def test_a_spent_budget_gives_not_run_rows(harness, tmp_path):
 def test_bad_jobs_is_refused(harness, tmp_path):
     with pytest.raises(SystemExit, match="--jobs must be at least 1"):
         harness.main(["--profile", "quick", "--jobs", "0", "--results-dir", str(tmp_path)])
+
+
+def test_parallel_phases_start_the_long_runs_first_and_refinements_last(harness):
+    from types import SimpleNamespace as M
+
+    peer = M(family="peer", prefit_base=None)
+    est = M(family="skdeepcluster", prefit_base=None)
+    refine = M(family="composite", prefit_base="SPICEClustering")
+    jobs = [("digits", peer, 0), ("digits", est, 0), ("digits", refine, 0),
+            ("mnist-test", peer, 0), ("mnist-test", est, 0), ("mnist-test", refine, 0)]
+    first, second = harness.parallel_phases(jobs, ["digits", "mnist-test"])
+    assert first == [4, 3, 1, 0]
+    assert second == [5, 2]
