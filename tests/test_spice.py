@@ -2,6 +2,7 @@ import numpy as np
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepcluster import SPICEClustering, clustering_accuracy
+from skdeepcluster._input import InputSpec
 from tests import _api
 
 
@@ -62,3 +63,15 @@ def test_quality_on_separated_blobs():
     # reliable_labels_ lines up with X[reliable_mask_]
     assert clustering_accuracy(y[rel], est.reliable_labels_) >= 0.95
     assert len(set(np.bincount(est.reliable_labels_).tolist())) == 1
+
+
+def test_auto_pretraining_is_longer_for_vectors_than_for_images():
+    # MLP epochs are cheap and vector views weak: 400 epochs on digits as vectors,
+    # 166 on the same digits as images, and both budgets shrink with n
+    est = SPICEClustering()
+    vectors, images = InputSpec("vector", (64,)), InputSpec("image", (1, 8, 8))
+    assert est._pretrain_epochs(1797, vectors) == 400
+    assert est._pretrain_epochs(1797, images) == 166
+    assert est._pretrain_epochs(10_000, vectors) == 240
+    assert est._pretrain_epochs(10_000, images) == 100
+    assert SPICEClustering(pretrain_epochs=7)._pretrain_epochs(1797, vectors) == 7
