@@ -76,3 +76,21 @@ def test_select_by_agreement_returns_selection():
 def test_bad_shape_raises():
     with pytest.raises(ValueError, match="n_members, n_samples"):
         ensemble_vote(np.array([0, 1, 1]), 2)
+
+
+def test_cluster_that_is_all_noise_in_the_reference_keeps_an_id_below_k():
+    # member 1's cluster 2 covers only samples the reference calls noise: it must still
+    # be matched to the reference's unused id 2, never a fresh id 3 (out of range for K=3)
+    reference = np.array([0, 0, 1, 1, 2, -1, -1])
+    member = np.array([0, 0, 1, 1, -1, 2, 2])
+    vote = ensemble_vote(np.stack([reference, member]), 3, reference=0)
+    np.testing.assert_array_equal(vote.aligned[1], [0, 0, 1, 1, -1, 2, 2])
+    assert vote.labels.max() == 2
+
+
+def test_previous_labels_missing_an_id_keep_ids_below_k():
+    # the previous ensemble never used id 1; the new pivot's third cluster takes it
+    previous = np.array([0, 0, 2, 2, 2, 0])
+    member = np.array([5, 5, 7, 7, 6, 6])
+    vote = ensemble_vote(member[None], 3, previous=previous)
+    np.testing.assert_array_equal(vote.labels, [0, 0, 2, 2, 1, 1])

@@ -1,10 +1,11 @@
 """Ensemble agreement: the samples on which a super-majority of clusterings agree (SPC)."""
 
+import itertools
 from typing import NamedTuple
 
 import numpy as np
+from scipy.optimize import linear_sum_assignment
 
-from skdeepcluster.metrics import matching_permutation
 from skdeepcluster.selection._base import Selection
 
 
@@ -33,18 +34,28 @@ class EnsembleVote(NamedTuple):
 
 def _align(labels, reference):
     """``labels`` renamed to match ``reference`` (Hungarian); -1 (noise) stays -1 and is
-    ignored by the matching."""
+    ignored by the matching.
+
+    Every id of ``labels`` takes part, also one whose samples are all noise in
+    ``reference``; ids left without a partner (``labels`` has more ids, or a reference
+    id is absent) take the smallest ids not used yet, so K clusters keep ids 0..K-1
+    when ``reference`` uses only such ids.
+    """
     out = np.full_like(labels, -1)
-    keep = (labels >= 0) & (reference >= 0)
-    mapping = matching_permutation(labels[keep], reference[keep]) if keep.any() else {}
     ids = np.unique(labels[labels >= 0])
-    fresh = max(int(reference.max(initial=-1)), int(max(mapping.values(), default=-1))) + 1
+    ref_ids = np.unique(reference[reference >= 0])
+    keep = (labels >= 0) & (reference >= 0)
+    table = np.zeros((ids.size, ref_ids.size), dtype=np.int64)
+    np.add.at(table, (np.searchsorted(ids, labels[keep]),
+                      np.searchsorted(ref_ids, reference[keep])), 1)
+    rows, cols = linear_sum_assignment(-table)
+    mapping = {int(ids[r]): int(ref_ids[c]) for r, c in zip(rows, cols, strict=True)}
+    free = (i for i in itertools.count() if i not in set(mapping.values()))
     for i in ids:
-        if i not in mapping:
-            mapping[i] = fresh
-            fresh += 1
+        if int(i) not in mapping:
+            mapping[int(i)] = next(free)
     for i in ids:
-        out[labels == i] = mapping[i]
+        out[labels == i] = mapping[int(i)]
     return out
 
 
