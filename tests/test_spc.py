@@ -7,7 +7,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepcluster import SelectivePseudoLabelClustering, clustering_accuracy
 from skdeepcluster._input import InputSpec
-from skdeepcluster.cluster._spc import cluster_latent
+from skdeepcluster.cluster._spc import cluster_latent, hdbscan_exactly_k
 from skdeepcluster.losses import latent_noise, spc_loss
 from skdeepcluster.nn import ConvAutoencoder, MLPAutoencoder, build_autoencoder
 from tests import _api
@@ -147,6 +147,23 @@ def test_hdbscan_falls_back_to_gmm_when_count_differs():
     z, _ = make_blobs(n_samples=200, centers=4, n_features=5, random_state=1)
     labels = cluster_latent(z, 7, embedding="none", clusterer="hdbscan", seed=0)
     assert len(np.unique(labels)) == 7 and labels.min() >= 0
+
+
+def test_hdbscan_cuts_its_tree_to_get_exactly_k():
+    from sklearn.cluster import HDBSCAN
+    from sklearn.datasets import make_blobs
+
+    # two close modes form one HDBSCAN cluster: 3 found, 4 asked; a flat cut of the
+    # single-linkage tree separates them (their fringe becomes noise)
+    z, y = make_blobs(n_samples=400, centers=[(0, 0), (0, 1.0), (10, 0), (20, 0)],
+                      cluster_std=0.25, random_state=0)
+    plain = HDBSCAN(min_samples=10, min_cluster_size=50, copy=True).fit_predict(z)
+    assert len(np.unique(plain[plain >= 0])) == 3
+    labels = hdbscan_exactly_k(z, 4)
+    kept = labels >= 0
+    assert len(np.unique(labels[kept])) == 4
+    assert kept.mean() > 0.4
+    assert clustering_accuracy(y[kept], labels[kept]) == 1.0
 
 
 def test_umap_replaced_by_pca_on_tiny_data(blobs):
