@@ -7,6 +7,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepcluster import ClusMatch, clustering_accuracy
+from skdeepcluster._input import InputSpec
 from tests import _api
 
 
@@ -238,3 +239,13 @@ def test_pretrains_when_the_base_has_no_network(blobs):
     assert not est.base_network_ and est.pretrain_net_ is not None
     est = tiny(base_estimator=KMeans(3, n_init=3), base_network="pretrain").fit(blobs[0])
     assert not est.base_network_
+
+
+def test_auto_pretraining_is_longer_for_vectors_than_for_images():
+    est = ClusMatch()
+    vectors, images = InputSpec("vector", (64,)), InputSpec("image", (1, 8, 8))
+    assert est._pretrain_epochs(1797, vectors) == 400
+    assert est._pretrain_epochs(1797, images) == 100
+    assert est._pretrain_epochs(10_000, vectors) == 72
+    assert est._pretrain_epochs(10_000, images) == 20
+    assert ClusMatch(pretrain_epochs=3)._pretrain_epochs(1797, vectors) == 3

@@ -94,7 +94,9 @@ class ClusMatch(BaseDeepClusterer):
         Replaces the default backbone (MLP for vectors, small CNN for images).
     pretrain_epochs : int or "auto", default="auto"
         Epochs of contrastive pretraining of the backbone (and projector). ``"auto"``:
-        ``clip(180_000 // n_samples, 20, 100)``.
+        ``clip(180_000 // n_samples, 20, 100)`` for images, ``clip(720_000 // n_samples,
+        20, 400)`` for vectors (digits as 64-d vectors, seeds 0-2: ACC 0.911 / 0.918 /
+        0.897 with 400 epochs against 0.858 / 0.904 / 0.864 with 100).
     pretrain_lr : float, default=1e-3
         Adam learning rate of the pretraining.
     temperature : float, default=0.5
@@ -390,10 +392,16 @@ class ClusMatch(BaseDeepClusterer):
         d = backbone.out_features
         return train_contrastive(
             X, backbone, contrastive_projector(d), views,
-            epochs=resolve_epochs(self.pretrain_epochs, X.shape[0], 180_000, 20, 100),
+            epochs=self._pretrain_epochs(X.shape[0], spec),
             temperature=self.temperature, lr=self.pretrain_lr, batch_size=self.batch_size,
             device=device, verbose=self.verbose,
         )
+
+    def _pretrain_epochs(self, n, spec):
+        if spec.kind == "image":
+            return resolve_epochs(self.pretrain_epochs, n, 180_000, 20, 100)
+        # as SPICE's: an MLP epoch is cheap and vector views are weak
+        return resolve_epochs(self.pretrain_epochs, n, 720_000, 20, 400)
 
     def _n_labeled(self, n):
         if isinstance(self.labeled_per_cluster, Integral):
