@@ -134,8 +134,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
       the true labels) and to the previous round's labels; the stopping rule and the kept
       round use the agreed fraction (the reference stops and selects on true accuracy).
     * GMM is the default clusterer; the reference's HDBSCAN is ``clusterer="hdbscan"``.
-      Measured both ways (below), HDBSCAN did better on digits in three runs of four and
-      worse on the MNIST test set, with a wider spread. Its search for exactly K
+      Measured both ways (below), HDBSCAN did better on digits in two runs of four (no
+      better in the other two) and worse on the MNIST test set, with a wider spread. Its search for exactly K
       clusters scans a grid of cuts and keeps the one with K clusters and the least
       noise (the reference moves epsilon until the first cut with K), then falls back
       to a Gaussian mixture instead of failing.
