@@ -50,10 +50,12 @@ def _align(labels, reference):
                       np.searchsorted(ref_ids, reference[keep])), 1)
     rows, cols = linear_sum_assignment(-table)
     mapping = {int(ids[r]): int(ref_ids[c]) for r, c in zip(rows, cols, strict=True)}
-    free = (i for i in itertools.count() if i not in set(mapping.values()))
+    used = set(mapping.values())
+    free = (i for i in itertools.count() if i not in used)
     for i in ids:
         if int(i) not in mapping:
             mapping[int(i)] = next(free)
+            used.add(mapping[int(i)])
     for i in ids:
         out[labels == i] = mapping[int(i)]
     return out
