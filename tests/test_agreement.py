@@ -94,3 +94,35 @@ def test_previous_labels_missing_an_id_keep_ids_below_k():
     member = np.array([5, 5, 7, 7, 6, 6])
     vote = ensemble_vote(member[None], 3, previous=previous)
     np.testing.assert_array_equal(vote.labels, [0, 0, 2, 2, 1, 1])
+
+
+def _split_third_cluster():
+    # 6 members (5 votes needed). Clusters 0 and 1: everyone agrees. Cluster 2's samples
+    # 6, 7, 8 get 4, 3 and 4 votes for 2 (the dissent goes to other clusters), so the
+    # super-majority leaves cluster 2 with no agreed sample.
+    pivot = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    members = np.stack([pivot] * 6)
+    members[1:3, 6] = 0
+    members[3:5, 7] = 0
+    members[5, 7] = 1
+    members[4:, 8] = 1  # every member keeps a sample in cluster 2, so all six vote
+    return pivot, members
+
+
+def test_floor_tops_up_a_cluster_the_super_majority_leaves_empty():
+    pivot, members = _split_third_cluster()
+    plain = ensemble_vote(members, 3)
+    assert plain.usable.all()
+    np.testing.assert_array_equal(plain.labels, pivot)
+    np.testing.assert_array_equal(plain.agreed, [1, 1, 1, 1, 1, 1, 0, 0, 0])
+    assert not plain.topped_up.any()
+    # 6 agreed -> floor ceil(0.5 * 6 / 3) = 1: the most-voted sample of cluster 2 (4
+    # votes) joins, and its tie (sample 8) with it; sample 7 (3 votes) stays out.
+    vote = ensemble_vote(members, 3, min_cluster_share=0.5)
+    np.testing.assert_array_equal(vote.topped_up, [0, 0, 0, 0, 0, 0, 1, 0, 1])
+    np.testing.assert_array_equal(vote.agreed, [1, 1, 1, 1, 1, 1, 1, 0, 1])
+    # floor ceil(1.5 * 6 / 3) = 3 takes all three; clusters 0 and 1 already have 3.
+    vote = ensemble_vote(members, 3, min_cluster_share=1.5)
+    np.testing.assert_array_equal(vote.topped_up, [0, 0, 0, 0, 0, 0, 1, 1, 1])
+    selection = select_by_agreement(members, 3, min_cluster_share=1.5)
+    np.testing.assert_array_equal(selection.indices, np.arange(9))

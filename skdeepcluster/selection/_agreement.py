@@ -23,6 +23,9 @@ class EnsembleVote(NamedTuple):
     usable : ndarray of bool, shape (n_members,)
         Members that voted (those with the retained cluster count).
     min_votes : float
+    topped_up : ndarray of bool, shape (n_samples,)
+        Agreed samples let in by the per-cluster floor (``min_cluster_share``), below
+        the super-majority.
     """
 
     labels: np.ndarray
@@ -30,6 +33,7 @@ class EnsembleVote(NamedTuple):
     aligned: np.ndarray
     usable: np.ndarray
     min_votes: float
+    topped_up: np.ndarray
 
 
 def _align(labels, reference):
@@ -61,7 +65,8 @@ def _align(labels, reference):
     return out
 
 
-def ensemble_vote(member_labels, n_clusters, *, reference=0, previous=None, ratio=1.2):
+def ensemble_vote(member_labels, n_clusters, *, reference=0, previous=None, ratio=1.2,
+                  min_cluster_share=0.0):
     """Align several clusterings of the same samples and vote.
 
     1. Members with exactly ``n_clusters`` non-noise clusters vote; if none has, the
@@ -71,6 +76,11 @@ def ensemble_vote(member_labels, n_clusters, *, reference=0, previous=None, rati
        is first renamed to them, so ids keep their meaning across rounds.
     3. ``v[i, k]`` = number of voting members giving sample i label k (noise votes are
        dropped); ensemble label = argmax; agreed = ``max_k v[i, k] >= n_usable / ratio``.
+    4. Floor (not in the reference): an ensemble cluster with fewer agreed samples than
+       ``min_cluster_share * n_agreed / n_clusters`` takes its own samples with the
+       most votes for it until it has that many (ties at the cut all join). Without it
+       a cluster the members split differently gets no agreed sample at all, and
+       training on the agreed set then teaches every member to merge it away.
 
     Parameters
     ----------
@@ -83,6 +93,9 @@ def ensemble_vote(member_labels, n_clusters, *, reference=0, previous=None, rati
         Labels to keep the ids consistent with (e.g. the previous round's ensemble).
     ratio : float, default=1.2
         SPC's super-majority: at least ``n_usable / ratio`` votes (1.2 -> 83%).
+    min_cluster_share : float, default=0.0
+        The per-cluster floor of step 4, as a share of the mean agreed count per
+        cluster; 0 turns it off.
 
     Returns
     -------
@@ -115,10 +128,28 @@ def ensemble_vote(member_labels, n_clusters, *, reference=0, previous=None, rati
     ensemble = np.where(top > 0, votes.argmax(axis=1), -1)
     min_votes = usable.sum() / ratio
     agreed = (top >= min_votes) & (top > 0)
-    return EnsembleVote(ensemble, agreed, aligned, usable, float(min_votes))
+    topped_up = _top_up(votes, ensemble, agreed, n_clusters, min_cluster_share)
+    return EnsembleVote(ensemble, agreed | topped_up, aligned, usable, float(min_votes),
+                        topped_up)
 
 
-def select_by_agreement(member_labels, n_clusters, *, reference=0, previous=None, ratio=1.2):
+def _top_up(votes, ensemble, agreed, n_clusters, share):
+    """Samples added to the agreed set by the per-cluster floor (see ensemble_vote)."""
+    added = np.zeros_like(agreed)
+    floor = int(np.ceil(share * agreed.sum() / n_clusters))
+    for k in range(votes.shape[1]):
+        candidates = np.flatnonzero((ensemble == k) & ~agreed)
+        missing = floor - int(np.count_nonzero(agreed & (ensemble == k)))
+        if missing <= 0 or candidates.size == 0:
+            continue
+        count = votes[candidates, k]
+        cut = np.sort(count)[::-1][min(missing, candidates.size) - 1]
+        added[candidates[count >= cut]] = True
+    return added
+
+
+def select_by_agreement(member_labels, n_clusters, *, reference=0, previous=None, ratio=1.2,
+                        min_cluster_share=0.0):
     """The samples a super-majority of the members agree on, with the agreed label.
 
     See :func:`ensemble_vote` for the rule and the parameters.
@@ -128,8 +159,7 @@ def select_by_agreement(member_labels, n_clusters, *, reference=0, previous=None
     selection : Selection
         Agreed sample indices, their ensemble labels and unit weights.
     """
-    vote = ensemble_vote(
-        member_labels, n_clusters, reference=reference, previous=previous, ratio=ratio
-    )
+    vote = ensemble_vote(member_labels, n_clusters, reference=reference, previous=previous,
+                         ratio=ratio, min_cluster_share=min_cluster_share)
     idx = np.flatnonzero(vote.agreed)
     return Selection.hard(idx, vote.labels[idx])
