@@ -55,11 +55,12 @@ def test_same_seed_same_labels(blobs):
 
 
 # ---------------------------------------------------------------------- the loss
-def _slow_spc_loss(x, x_hat, logits, targets, agreed):
-    """Plain-Python SPC loss: CE on agreed + L1 on all + L1 on non-agreed."""
+def _slow_spc_loss(x, x_hat, logits, targets, agreed, reconstruction):
+    """Plain-Python SPC loss: CE on agreed + error on all + error on non-agreed."""
     x, x_hat = x.reshape(len(x), -1).tolist(), x_hat.reshape(len(x_hat), -1).tolist()
+    power = 1 if reconstruction == "l1" else 2
     l1 = [
-        sum(abs(a - b) for a, b in zip(r, q, strict=True)) / len(r)
+        sum(abs(a - b) ** power for a, b in zip(r, q, strict=True)) / len(r)
         for r, q in zip(x, x_hat, strict=True)
     ]
     loss = sum(l1) / len(l1)
@@ -76,8 +77,9 @@ def _slow_spc_loss(x, x_hat, logits, targets, agreed):
     return loss
 
 
+@pytest.mark.parametrize("reconstruction", ["l1", "mse"])
 @pytest.mark.parametrize("agreed", [[1, 0, 1, 1, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]])
-def test_spc_loss_matches_slow_reference(agreed):
+def test_spc_loss_matches_slow_reference(agreed, reconstruction):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(5, 2, 3, generator=g)
     x_hat = torch.randn(5, 2, 3, generator=g)
@@ -85,9 +87,17 @@ def test_spc_loss_matches_slow_reference(agreed):
     logits = torch.randn(int(agreed.sum()), 4, generator=g)
     targets = torch.tensor([3, -1, 0, 2, 1])
     targets = torch.where(agreed, targets.clamp_min(0), targets)
-    got = float(spc_loss(x, x_hat, logits, targets, agreed))
-    want = _slow_spc_loss(x.numpy(), x_hat.numpy(), logits, targets.tolist(), agreed.tolist())
+    got = float(spc_loss(x, x_hat, logits, targets, agreed, reconstruction))
+    want = _slow_spc_loss(x.numpy(), x_hat.numpy(), logits, targets.tolist(), agreed.tolist(),
+                          reconstruction)
     assert got == pytest.approx(want, rel=1e-5)
+
+
+def test_spc_loss_rejects_an_unknown_reconstruction():
+    x = torch.zeros(2, 3)
+    with pytest.raises(ValueError, match="reconstruction must be 'l1' or 'mse'"):
+        spc_loss(x, x, torch.zeros(0, 2), torch.tensor([-1, -1]), torch.zeros(2, dtype=bool),
+                 "l2")
 
 
 def test_non_agreed_samples_get_double_reconstruction_weight():
@@ -182,7 +192,7 @@ def test_umap_neighbour_count_is_clamped():
 # ---------------------------------------------------------------------- the method
 def test_fitted_state_shows_the_rounds(blobs):
     X, y = blobs
-    est = tiny(max_rounds=3, patience=3).fit(X)
+    est = tiny(max_rounds=3, patience=3, tol=0.0, min_cluster_share=0.0).fit(X)
     n_rows = est.n_members + 1  # concatenation member
     assert est.member_labels_.shape == (n_rows, X.shape[0])
     assert est.usable_members_.shape == (n_rows,)
@@ -207,14 +217,26 @@ def test_no_concat_member(blobs):
     assert est.member_labels_.shape[0] == est.n_members
 
 
-def test_patience_stops_early(monkeypatch, blobs):
-    est = tiny(max_rounds=6, patience=1)
-    est.fit(blobs[0])
-    hist = est.agreement_history_
-    # stopping rule: after the first round, stop at the first round not above the best
-    assert est.n_rounds_ <= 6
-    if est.n_rounds_ < 6:
-        assert hist[-1] <= max(hist[1:-1])
+def test_patience_stops_early(blobs):
+    est = tiny(max_rounds=6, patience=1, tol=0.0).fit(blobs[0])
+    hist, n = est.agreement_history_, est.n_rounds_
+    # patience 1: every round before the last beat the best so far, and the last one
+    # either did not or was round max_rounds
+    for r in range(2, n):
+        assert hist[r] > max(hist[1:r])
+    assert n == 6 or hist[n] <= max(hist[1:n])
+
+
+def test_tol_stops_once_labels_settle(blobs):
+    # tol=1: any round that leaves some label in place is settled enough; tol=0: never
+    assert tiny(max_rounds=4, patience=4, tol=1.0).fit(blobs[0]).n_rounds_ == 1
+    assert tiny(max_rounds=4, patience=4, tol=0.0).fit(blobs[0]).n_rounds_ == 4
+
+
+def test_pretrain_epochs_auto_follows_the_sample_count(blobs):
+    est = tiny(pretrain_epochs="auto", max_rounds=1).fit(blobs[0])
+    assert est.pretrain_epochs_ == 50  # clip(250_000 // n, 10, 50) on a few dozen samples
+    assert tiny(pretrain_epochs=3).fit(blobs[0]).pretrain_epochs_ == 3
 
 
 def test_parallel_members_match_sequential(blobs):
@@ -226,14 +248,17 @@ def test_parallel_members_match_sequential(blobs):
 
 
 def test_recovers_digits_subset():
-    """Quality: a few hundred 8x8 digits of 4 classes, MLP members, PCA embedding."""
+    """Quality: 720 8x8 digits of 4 classes, MLP members clustered by a mixture on their
+    raw codes (UMAP and HDBSCAN, the defaults, take half a minute here). Measured: 0.93;
+    0.76 without the per-cluster floor (a cluster got no agreed sample)."""
     from sklearn.datasets import load_digits
 
     X, y = load_digits(n_class=4, return_X_y=True)
     X = (X / 16.0).astype(np.float32)
     est = SelectivePseudoLabelClustering(
         n_clusters=4, n_members=3, latent_dim=4, pretrain_epochs=15, epochs_per_round=3,
-        max_rounds=3, embedding="none", batch_size=64, device="cpu", random_state=0,
+        max_rounds=3, embedding="none", clusterer="gmm", batch_size=64, device="cpu",
+        random_state=0,
     )
     labels = est.fit_predict(X)
     assert clustering_accuracy(y, labels) > 0.9

@@ -1,4 +1,4 @@
-"""SPC's latent noise and its loss: cross-entropy on agreed samples plus L1 reconstruction.
+"""SPC's latent noise and its loss: cross-entropy on agreed samples plus reconstruction.
 
 Reference: L. Mahon and T. Lukasiewicz, "Selective Pseudo-label Clustering", KI 2021
 (arXiv:2107.10692).
@@ -28,13 +28,14 @@ def latent_noise(z, scale=1.5, generator=None):
     return scale * n / n.abs().max().clamp_min(1e-12)
 
 
-def spc_loss(x, x_hat, logits, targets, agreed):
+def spc_loss(x, x_hat, logits, targets, agreed, reconstruction="l1"):
     """The SPC training loss of one batch.
 
-    ``CE(logits[A], targets[A]) + mean_i L1_i + mean_{i not in A} L1_i``, where ``L1_i``
-    is the mean absolute reconstruction error of sample i and A the agreed samples. The
-    CE term is dropped when no sample of the batch is agreed and the last term when all
-    are, so non-agreed samples get twice the reconstruction weight of agreed ones.
+    ``CE(logits[A], targets[A]) + mean_i R_i + mean_{i not in A} R_i``, where ``R_i`` is
+    the reconstruction error of sample i (mean absolute error, the reference's, or mean
+    squared error) and A the agreed samples. The CE term is dropped when no sample of the
+    batch is agreed and the last term when all are, so non-agreed samples get twice the
+    reconstruction weight of agreed ones.
 
     Parameters
     ----------
@@ -45,12 +46,19 @@ def spc_loss(x, x_hat, logits, targets, agreed):
     targets : LongTensor of shape (B,)
         Pseudo-labels; entries of non-agreed samples are ignored.
     agreed : BoolTensor of shape (B,)
+    reconstruction : {"l1", "mse"}, default="l1"
 
     Returns
     -------
     loss : scalar Tensor
     """
-    per_sample = (x_hat.flatten(1) - x.flatten(1)).abs().mean(1)
+    diff = x_hat.flatten(1) - x.flatten(1)
+    if reconstruction == "l1":
+        per_sample = diff.abs().mean(1)
+    elif reconstruction == "mse":
+        per_sample = diff.square().mean(1)
+    else:
+        raise ValueError(f"reconstruction must be 'l1' or 'mse', got {reconstruction!r}.")
     loss = per_sample.mean()
     if not bool(agreed.all()):
         loss = loss + per_sample[~agreed].mean()

@@ -15,8 +15,12 @@ from skdeepcluster.nn import forward_in_batches
 class SPCCriterion(torch.nn.Module):
     """:func:`~skdeepcluster.losses.spc_loss` as a skorch criterion."""
 
+    def __init__(self, reconstruction="l1"):
+        super().__init__()
+        self.reconstruction = reconstruction
+
     def forward(self, x, x_hat, logits, targets, agreed):
-        return spc_loss(x, x_hat, logits, targets, agreed)
+        return spc_loss(x, x_hat, logits, targets, agreed, self.reconstruction)
 
 
 class AutoencoderNet(NeuralNet):
@@ -49,7 +53,7 @@ class AutoencoderNet(NeuralNet):
 
 
 def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_scale,
-                      device, n_threads=None):
+                      device, reconstruction="l1", n_threads=None):
     """Train ``module`` for ``epochs`` on ``X`` with pseudo-labels ``labels`` (-1: none).
 
     Adam with a fresh state per call, shuffled batches (last incomplete one dropped),
@@ -67,6 +71,7 @@ def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_
             net = AutoencoderNet(
                 module,
                 criterion=SPCCriterion,
+                criterion__reconstruction=reconstruction,
                 optimizer=torch.optim.Adam,
                 lr=lr,
                 max_epochs=epochs,
