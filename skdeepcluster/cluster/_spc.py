@@ -41,7 +41,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
        for non-agreed ones); then steps 2-3 repeat. Training stops when fewer than
        ``tol`` of the samples change ensemble label in a round, when the agreed fraction
        has not grown for ``patience`` rounds, or after ``max_rounds``; the round with
-       the largest agreed fraction is kept.
+       the largest agreed fraction is kept, and the members train one more round on its
+       vote.
 
     ``predict`` averages the members' head probabilities (all heads are trained on the
     ensemble's label ids); ``transform`` returns the concatenated member latent codes.
