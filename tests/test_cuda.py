@@ -64,7 +64,8 @@ def test_fits_and_predicts_on_cuda(name, device, blobs):
 # 0.33 on an H200). Chance is 0, and so is a constant labelling.
 IMAGE_SETTINGS = {
     "SPICEClustering": ({"pretrain_epochs": 30}, 0.7),
-    "SelectivePseudoLabelClustering": ({}, 0.5),
+    # the convolutional member (the default member is an MLP); CPU seeds 0-2: 0.77-0.84
+    "SelectivePseudoLabelClustering": ({"autoencoder": "conv"}, 0.5),
     "ClusMatch": ({"pretrain_epochs": 10, "finetune_epochs": 10}, 0.4),
     "MutualTaughtClustering": ({"epochs": 40, "batch_size": 64, "lr": 3e-3}, 0.15),
 }
