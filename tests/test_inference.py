@@ -30,3 +30,30 @@ def test_forward_in_batches_read_only_array_no_warning(recwarn):
     out = forward_in_batches(lambda b: b * 2, x, 2)
     np.testing.assert_array_equal(out.numpy(), 2 * x)
     assert not [w for w in recwarn if "not writable" in str(w.message)]
+
+
+@pytest.mark.parametrize("side", [8, 28])
+def test_conv_backbone_channels_last_gives_the_plain_layout_result(side):
+    from skdeepcluster.nn import ConvBackbone
+
+    torch.manual_seed(0)
+    net = ConvBackbone(1, image_side=side).train()
+    assert net.features[0].weight.is_contiguous(memory_format=torch.channels_last)
+    x = torch.rand(16, 1, side, side)
+    out = net(x)
+    out.sum().backward()
+    grad = net.features[0].weight.grad.clone()
+
+    # the same computation with every tensor in the plain (NCHW) layout
+    plain = ConvBackbone(1, image_side=side).train()
+    plain.load_state_dict(net.state_dict())
+    for p in plain.features.parameters():
+        p.data = p.data.clone(memory_format=torch.contiguous_format)
+    h = x.clone(memory_format=torch.contiguous_format)
+    for layer in plain.features:
+        h = layer(h)
+        assert not h.is_contiguous(memory_format=torch.channels_last)
+    ref = plain.fc(torch.flatten(torch.nn.functional.adaptive_avg_pool2d(h, plain.grid), 1))
+    ref.sum().backward()
+    torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(grad, plain.features[0].weight.grad, rtol=1e-3, atol=1e-4)
