@@ -189,6 +189,30 @@ def test_umap_neighbour_count_is_clamped():
     assert tiny(embedding="umap", n_neighbors=500)._resolve_embedding(300) == ("umap", 299)
 
 
+@pytest.mark.parametrize("umap_epochs", [None, 7])
+def test_umap_epochs_reach_every_members_umap(monkeypatch, blobs, umap_epochs):
+    import umap
+
+    import skdeepcluster.cluster._spc as spc
+
+    made = []
+
+    class RecordingUMAP:  # stands in for UMAP: records its settings, projects trivially
+        def __init__(self, **kwargs):
+            made.append(kwargs)
+
+        def fit_transform(self, z):
+            return z[:, : made[-1]["n_components"]]
+
+    monkeypatch.setattr(umap, "UMAP", RecordingUMAP)
+    # the tiny blobs are below UMAP's minimum size: the estimator would use PCA
+    monkeypatch.setattr(spc, "_MIN_UMAP_SAMPLES", 2)
+    tiny(embedding="umap", embedding_dim=2, umap_epochs=umap_epochs).fit(blobs[0])
+    # two members and their concatenation, before the round and after it
+    assert len(made) >= 3
+    assert {m["n_epochs"] for m in made} == {umap_epochs}
+
+
 # ---------------------------------------------------------------------- the method
 def test_fitted_state_shows_the_rounds(blobs):
     X, y = blobs
