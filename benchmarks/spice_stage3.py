@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import confusion_matrix
 
 HERE = Path(__file__).resolve().parent
@@ -36,7 +35,7 @@ from spc_rounds import _value, load  # noqa: E402
 from skdeepcluster import SPICEClustering, clustering_accuracy  # noqa: E402
 from skdeepcluster.augment import make_views  # noqa: E402
 from skdeepcluster.base import ClusteringModel  # noqa: E402
-from skdeepcluster.metrics import align_labels  # noqa: E402
+from skdeepcluster.metrics import align_labels, matching_permutation  # noqa: E402
 from skdeepcluster.nn import MLP, forward_in_batches  # noqa: E402
 from skdeepcluster.selection import Selection  # noqa: E402
 
@@ -78,9 +77,7 @@ def labelled_set(kind, reliable, y):
     if kind == "pseudo":
         return reliable
     # name true classes by the cluster ids the stage-2 model uses
-    cm = confusion_matrix(y[reliable.indices], reliable.labels, labels=range(10))
-    rows, cols = linear_sum_assignment(-cm)
-    to_cluster = dict(zip(rows, cols, strict=True))
+    to_cluster = matching_permutation(y[reliable.indices], reliable.labels)
     if kind == "true-reliable":
         idx = reliable.indices
     else:
