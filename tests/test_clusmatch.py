@@ -86,6 +86,24 @@ def test_default_base_fitted_attributes(blobs):
     assert est.kmeans_labels_.shape == (90,)
 
 
+@pytest.mark.parametrize("spec, n, expected", [
+    ("auto", 60_000, 60),  # 1% of a 6,000-sample cluster, as the reference's CIFAR-10
+    ("auto", 10_000, 10),
+    ("auto", 1_797, 10),   # the floor
+    (0.1, 1_797, 18),
+    (0.001, 90, 1),
+    (7, 90, 7),
+])
+def test_labeled_count_per_cluster(spec, n, expected):
+    assert ClusMatch(n_clusters=10, labeled_per_cluster=spec)._n_labeled(n) == expected
+
+
+def test_auto_labeled_count_on_small_clusters(blobs):
+    # 30 samples per blob: "auto" asks for 10 of each
+    est = on_kmeans().fit(blobs[0])
+    assert np.bincount(est.labeled_labels_).tolist() == [10] * 3
+
+
 def test_kmeans_base_centroid_selection(blobs):
     X = blobs[0]
     est = on_kmeans(labeled_per_cluster=3).fit(X)
