@@ -13,7 +13,8 @@ and (for the ``--labels`` diagnostics) to replace the pseudo-labels.
 ``--labels``: ``pseudo`` (the reliable set as selected; default), ``true-reliable`` (the
 same samples with their true labels), ``true-random`` (100 random samples per true class
 with their true labels). ``--fresh-head``: start from the stage-1 backbone with a new
-head instead of the stage-2 model. Other ``--name value`` pairs set estimator parameters.
+head instead of the stage-2 model. ``--per-cluster N``: keep N random samples of each
+cluster of that labelled set. Other ``--name value`` pairs set estimator parameters.
 """
 
 import argparse
@@ -87,6 +88,17 @@ def labelled_set(kind, reliable, y):
     return Selection.hard(idx, [to_cluster[c] for c in y[idx]])
 
 
+def per_cluster_subset(selection, n):
+    """``n`` random members of each cluster of a hard selection (all when fewer)."""
+    rs = np.random.RandomState(0)
+    labels = np.asarray(selection.labels)
+    keep = np.concatenate([
+        rs.choice(np.flatnonzero(labels == k), min(n, int(np.sum(labels == k))), replace=False)
+        for k in np.unique(labels)])
+    keep.sort()
+    return Selection.hard(np.asarray(selection.indices)[keep], labels[keep])
+
+
 def rerun(args, params, path):
     _, y = load("mnist")
     saved = torch.load(path, weights_only=False)
@@ -97,6 +109,8 @@ def rerun(args, params, path):
         d = model.backbone.out_features
         model = ClusteringModel(model.backbone, MLP(d, 10, hidden=(d,)))
     reliable = labelled_set(args.labels, saved["reliable"], y)
+    if args.per_cluster:
+        reliable = per_cluster_subset(reliable, args.per_cluster)
     est = SPICEClustering(n_clusters=10, random_state=0, device="cpu", **params)
     torch.set_rng_state(saved["rng"])
     start = time.perf_counter()
@@ -118,6 +132,7 @@ def main():
     parser.add_argument("--labels", choices=["pseudo", "true-reliable", "true-random"],
                         default="pseudo")
     parser.add_argument("--fresh-head", action="store_true")
+    parser.add_argument("--per-cluster", type=int, default=0)
     parser.add_argument("--state", default=os.environ.get(
         "SPICE_STAGE3_STATE", str(Path.home() / ".cache" / "skdc-spice-stage3.pt")))
     args, rest = parser.parse_known_args()
@@ -127,7 +142,8 @@ def main():
         result = save(args, args.state)
     else:
         result = rerun(args, params, args.state)
-    result.update(mode=args.mode, labels=args.labels, fresh_head=args.fresh_head, **params)
+    result.update(mode=args.mode, labels=args.labels, fresh_head=args.fresh_head,
+                  per_cluster=args.per_cluster, **params)
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v
                       for k, v in result.items()}))
 
