@@ -121,7 +121,8 @@ class ClusMatch(BaseDeepClusterer):
         0.923 / 0.960 / 0.938 with 1e-2 and 100 labelled samples per cluster). On
         weak bases the gain shrank with these defaults: on top of k-means / GMM on MNIST
         pixels (0.542 / 0.451) ACC 0.642 / 0.491 (100 labelled per cluster), against
-        0.716 / 0.634 with 2e-3 and 18 epochs.
+        0.716 / 0.634 with 2e-3 and 18 epochs; with the current default of 10 labelled
+        per cluster 0.723 / 0.550 (``benchmarks/results/composites.md``).
     fast_lr : float, default=2e-2
         SGD learning rate of projector and cluster head.
     weight_decay : float, default=5e-4
