@@ -79,23 +79,23 @@ def labelled_set(kind, reliable, y):
         return reliable
     # name true classes by the cluster ids the stage-2 model uses
     to_cluster = matching_permutation(y[reliable.indices], reliable.labels)
-    if kind == "true-reliable":
-        idx = reliable.indices
-    else:
-        rs = np.random.RandomState(0)
-        idx = np.concatenate([rs.choice(np.flatnonzero(y == k), 100, replace=False)
-                              for k in range(10)])
+    idx = reliable.indices if kind == "true-reliable" else draw_per_class(y, 100)
     return Selection.hard(idx, [to_cluster[c] for c in y[idx]])
+
+
+def draw_per_class(labels, n):
+    """Positions of ``n`` random members of each class of ``labels`` (all when fewer),
+    class by class; the same draws on every call."""
+    rs = np.random.RandomState(0)
+    classes, counts = np.unique(labels, return_counts=True)
+    return np.concatenate([rs.choice(np.flatnonzero(labels == k), min(n, c), replace=False)
+                           for k, c in zip(classes, counts, strict=True)])
 
 
 def per_cluster_subset(selection, n):
     """``n`` random members of each cluster of a hard selection (all when fewer)."""
-    rs = np.random.RandomState(0)
     labels = np.asarray(selection.labels)
-    keep = np.concatenate([
-        rs.choice(np.flatnonzero(labels == k), min(n, int(np.sum(labels == k))), replace=False)
-        for k in np.unique(labels)])
-    keep.sort()
+    keep = np.sort(draw_per_class(labels, n))
     return Selection.hard(np.asarray(selection.indices)[keep], labels[keep])
 
 
