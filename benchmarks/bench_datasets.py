@@ -39,6 +39,8 @@ DATASETS = {
                      description="MNIST-full, 70,000 images 28x28"),
         BenchDataset("fashion-mnist", _wrap(load_fashion_mnist, subset="all"),
                      description="Fashion-MNIST train+test, 70,000 images 28x28"),
+        BenchDataset("fashion-mnist-test", _wrap(load_fashion_mnist, subset="test"),
+                     description="Fashion-MNIST test set, 10,000 images 28x28"),
         BenchDataset("usps", _wrap(load_usps, subset="all"),
                      description="USPS train+test, 9,298 images 16x16"),
     ]

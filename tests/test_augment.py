@@ -6,6 +6,7 @@ from skdeepcluster.augment import (
     VectorViews,
     cutout,
     feature_mask,
+    intensity_jitter,
     random_affine,
     scarf_resample,
 )
@@ -61,3 +62,56 @@ def test_views_keep_shape_and_device():
     vv = VectorViews(v)
     assert vv.weak(v).shape == v.shape and vv.strong(v).shape == v.shape
     assert not torch.equal(vv.strong(v), v)
+
+
+def _jitter_one_by_one(x, brightness_factors, contrast_factors, value_range):
+    """Slow reference: ColorJitter's brightness then contrast on each grey image."""
+    out = []
+    for img, b, c in zip(x, brightness_factors, contrast_factors, strict=True):
+        img = img * b
+        mean = float(img.mean())
+        out.append((c * img + (1 - c) * mean).clamp(*value_range))
+    return torch.stack(out)
+
+
+def test_intensity_jitter_matches_per_image_reference():
+    x = torch.rand(6, 1, 5, 5)
+    torch.manual_seed(3)
+    out = intensity_jitter(x, 0.8, 0.5, p=1.0, value_range=(0.0, 1.0))
+    # replay the same random stream: the p-mask, then the two factors
+    torch.manual_seed(3)
+    torch.rand(6, 1, 1, 1)
+    b = 1 + torch.empty(6, 1, 1, 1).uniform_(-0.8, 0.8)
+    c = 1 + torch.empty(6, 1, 1, 1).uniform_(-0.5, 0.5)
+    ref = _jitter_one_by_one(x, b.flatten(), c.flatten(), (0.0, 1.0))
+    torch.testing.assert_close(out, ref)
+    assert not torch.allclose(out, x)
+
+
+def test_intensity_jitter_leaves_the_unselected_samples_alone():
+    x = torch.rand(400, 1, 4, 4)
+    torch.manual_seed(0)
+    assert torch.equal(intensity_jitter(x, 0.8, 0.8, p=0.0), x)
+    changed = (intensity_jitter(x, 0.8, 0.8, p=0.8) != x).flatten(1).any(1)
+    assert 0.7 < changed.float().mean() < 0.9
+
+
+def test_intensity_jitter_clips_to_the_value_range_only_when_given():
+    x = torch.full((50, 1, 3, 3), 0.9)
+    x[:, :, 0, 0] = 0.1
+    torch.manual_seed(0)
+    assert intensity_jitter(x, 0.8, 0.8, value_range=(0.0, 1.0)).max() <= 1.0
+    assert intensity_jitter(x, 0.8, 0.8).max() > 1.0
+
+
+def test_strong_image_view_varies_intensity_weak_view_does_not():
+    # a centred blob keeps its total intensity under a small shift, not under jitter
+    x = torch.zeros(200, 1, 12, 12)
+    x[:, :, 4:8, 4:8] = 0.5
+    torch.manual_seed(0)
+    views = ImageViews(value_range=(0.0, 1.0), strong_rotate=0, strong_translate=0,
+                       strong_scale=(1, 1), strong_shear=0, strong_cutout=0, strong_noise=0)
+    weak_sums = views.weak(x).sum(dim=(1, 2, 3))
+    strong_sums = views.strong(x).sum(dim=(1, 2, 3))
+    assert weak_sums.std() < 0.05 * weak_sums.mean()
+    assert strong_sums.std() > 0.2 * strong_sums.mean()

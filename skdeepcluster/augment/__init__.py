@@ -1,6 +1,6 @@
 """Weak and strong views of a batch, as batched torch ops on the batch's device."""
 
-from skdeepcluster.augment._image import ImageViews, cutout, random_affine
+from skdeepcluster.augment._image import ImageViews, cutout, intensity_jitter, random_affine
 from skdeepcluster.augment._vector import (
     VectorViews,
     feature_mask,
@@ -14,6 +14,7 @@ __all__ = [
     "VectorViews",
     "cutout",
     "feature_mask",
+    "intensity_jitter",
     "gaussian_noise",
     "make_views",
     "random_affine",
