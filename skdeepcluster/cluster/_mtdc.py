@@ -112,9 +112,10 @@ class MutualTaughtClustering(BaseDeepClusterer):
       ResNet version has ``d -> d`` without): on the MNIST test set (seed 0, 2-core CPU)
       that took MTDC's ACC from 0.605 to 0.955 with 72 epochs (0.964 with the current
       120).
-    * Views come from :func:`skdeepcluster.augment.make_views` (affine, cutout and noise
-      for images; SCARF resampling, masking and noise for vectors) instead of SimCLR's
-      crop/colour transforms; the clean view is the input itself.
+    * Views come from :func:`skdeepcluster.augment.make_views` (affine warps, cutout,
+      brightness/contrast jitter and noise for images; SCARF resampling, masking and
+      noise for vectors) instead of SimCLR's crop/colour transforms; the clean view is
+      the input itself.
     * Default batch size 128 (reference: 256) and at most 400 epochs (reference: 1000):
       small data sets get more steps per epoch, and a CPU run stays within minutes. Seed
       0, 2 CPU threads: sklearn's digits (8x8 images in [0, 1]) reach ACC 0.960 in about
