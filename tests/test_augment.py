@@ -115,3 +115,12 @@ def test_strong_image_view_varies_intensity_weak_view_does_not():
     strong_sums = views.strong(x).sum(dim=(1, 2, 3))
     assert weak_sums.std() < 0.05 * weak_sums.mean()
     assert strong_sums.std() > 0.2 * strong_sums.mean()
+
+
+def test_make_views_clips_image_jitter_to_the_training_data_range():
+    from skdeepcluster._input import InputSpec
+    from skdeepcluster.augment import make_views
+
+    pool = torch.rand(30, 1, 6, 6) * 255  # images on a 0-255 scale keep that scale
+    views = make_views(InputSpec("image", (1, 6, 6)), pool)
+    assert views.value_range == (float(pool.min()), float(pool.max()))
