@@ -213,6 +213,12 @@ class ClusMatch(BaseDeepClusterer):
       the projector output: see that parameter.
     * k-means labels are aligned to the labelled pseudo-labels directly (no ground
       truth anywhere); vectors use noise/SCARF/masking views.
+    * Image views are affine warps, cutout, noise and random brightness and contrast
+      (grey-image colour jitter, see :class:`~skdeepcluster.augment.ImageViews`). Before
+      the brightness and contrast were added, the defaults scored ACC 0.379 on the
+      Fashion-MNIST test set (0.599 with them), 0.949 on the MNIST test set (0.971) and
+      0.954 on digits (0.968), seed 0; the figures quoted above for parameter choices
+      were measured before that change.
 
     References
     ----------
