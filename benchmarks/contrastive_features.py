@@ -1,0 +1,73 @@
+"""How good are the contrastive features alone? SPICE's stage 1 (its backbone and
+projector, NT-Xent, batch 256, Adam 1e-3) on a harness dataset, then k-means (5 inits)
+and a 20-nearest-neighbour vote of the true labels on the L2-normalised backbone
+features (labels used only to score, here, outside the training).
+
+    OMP_NUM_THREADS=1 python benchmarks/contrastive_features.py fashion-mnist-test \\
+        --epochs 20 --jitter 0.8
+
+``--jitter S``: the strong view's brightness and contrast strength (0 turns the
+jitter off, as before the tenth session). Prints one JSON line.
+"""
+
+import argparse
+import json
+import sys
+import time
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+from sklearn.neighbors import NearestNeighbors
+from spc_rounds import load  # also puts the repository on sys.path
+
+from skdeepcluster import SPICEClustering, clustering_accuracy
+from skdeepcluster._input import validate_input
+from skdeepcluster.augment import ImageViews
+from skdeepcluster.nn import build_backbone, forward_in_batches, l2_normalize
+from skdeepcluster.training._pretrain import contrastive_projector, train_contrastive
+
+
+def neighbour_vote_accuracy(emb, y, k=20, chunk=2000):
+    """Share of samples whose k nearest neighbours (itself excluded) mostly carry its
+    label; neighbours queried in chunks."""
+    index = NearestNeighbors(n_neighbors=k + 1).fit(emb)
+    right = 0
+    for start in range(0, len(emb), chunk):
+        _, idx = index.kneighbors(emb[start:start + chunk])
+        votes = np.array([np.bincount(y[i[1:]], minlength=y.max() + 1).argmax() for i in idx])
+        right += int((votes == y[start:start + chunk]).sum())
+    return right / len(emb)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("dataset")
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--jitter", type=float, default=0.8)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+
+    X, y = load(args.dataset)
+    X, spec = validate_input(SPICEClustering(), np.asarray(X, np.float32), reset=True)
+    torch.manual_seed(args.seed)
+    views = ImageViews(strong_brightness=args.jitter, strong_contrast=args.jitter,
+                       strong_jitter_p=0.8 if args.jitter > 0 else 0.0,
+                       value_range=(float(X.min()), float(X.max())))
+    backbone = build_backbone(spec)
+    t = time.perf_counter()
+    net = train_contrastive(X, backbone, contrastive_projector(backbone.out_features), views,
+                            epochs=args.epochs, temperature=0.5, lr=1e-3, batch_size=256,
+                            device=torch.device("cpu"), verbose=0)
+    fit_s = time.perf_counter() - t
+    emb = l2_normalize(forward_in_batches(net.module_.backbone.eval(), torch.from_numpy(X),
+                                          256)).numpy()
+    km = KMeans(len(np.unique(y)), n_init=5, random_state=0).fit_predict(emb)
+    print(json.dumps({"dataset": args.dataset, "epochs": args.epochs, "jitter": args.jitter,
+                      "seed": args.seed, "fit_s": round(fit_s, 1),
+                      "kmeans_acc": round(clustering_accuracy(y, km), 4),
+                      "knn20_vote": round(neighbour_vote_accuracy(emb, y), 4)}))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
