@@ -265,5 +265,6 @@ def test_auto_pretraining_is_longer_for_vectors_than_for_images():
     assert est._pretrain_epochs(1797, vectors) == 400
     assert est._pretrain_epochs(1797, images) == 100
     assert est._pretrain_epochs(10_000, vectors) == 72
-    assert est._pretrain_epochs(10_000, images) == 20
+    assert est._pretrain_epochs(10_000, images) == 60
+    assert est._pretrain_epochs(70_000, images) == 20
     assert ClusMatch(pretrain_epochs=3)._pretrain_epochs(1797, vectors) == 3
