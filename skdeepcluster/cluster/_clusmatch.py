@@ -102,11 +102,11 @@ class ClusMatch(BaseDeepClusterer):
     pretrain_epochs : int or "auto", default="auto"
         Epochs of contrastive pretraining of the backbone (and projector). ``"auto"``:
         ``clip(600_000 // n_samples, 20, 100)`` for images (60 on 10,000 samples, 100 on
-        digits' 1,797): on the MNIST test set, seeds 0 / 2, ACC 0.975 / 0.978 (default
-        base 0.958 / 0.950) against 0.971 / 0.971 with the former 20 epochs; 100 epochs
-        gave 0.974 (seed 0). ``clip(720_000 // n_samples, 20, 400)`` for vectors (digits
-        as 64-d vectors, seeds 0-2: ACC 0.911 / 0.918 / 0.897 with 400 epochs against
-        0.858 / 0.904 / 0.864 with 100).
+        digits' 1,797): on the MNIST test set, seeds 0 / 1 / 2, ACC 0.975 / 0.978 /
+        0.978 (default base 0.958 / 0.955 / 0.950) against 0.971 / 0.967 / 0.971 with the
+        former 20 epochs; 100 epochs gave 0.974 (seed 0). ``clip(720_000 // n_samples,
+        20, 400)`` for vectors (digits as 64-d vectors, seeds 0-2: ACC 0.911 / 0.918 /
+        0.897 with 400 epochs against 0.858 / 0.904 / 0.864 with 100).
     pretrain_lr : float, default=1e-3
         Adam learning rate of the pretraining.
     temperature : float, default=0.5
@@ -222,7 +222,8 @@ class ClusMatch(BaseDeepClusterer):
       the brightness and contrast were added, the defaults scored ACC 0.379 on the
       Fashion-MNIST test set (0.599 with them), 0.949 on the MNIST test set (0.971) and
       0.954 on digits (0.968), seed 0; the figures quoted above for parameter choices
-      were measured before that change.
+      were measured before that change, except those of ``pretrain_epochs`` and
+      ``kmeans_features``.
 
     References
     ----------
