@@ -33,8 +33,10 @@ def test_forward_in_batches_read_only_array_no_warning(recwarn):
 
 
 @pytest.mark.parametrize("side", [8, 28])
-def test_conv_backbone_channels_last_gives_the_plain_layout_result(side):
+def test_conv_backbone_channels_last_gives_the_plain_layout_result(side, monkeypatch):
     from skdeepcluster.nn import ConvBackbone
+
+    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "0")
 
     torch.manual_seed(0)
     net = ConvBackbone(1, image_side=side).train()
@@ -57,3 +59,34 @@ def test_conv_backbone_channels_last_gives_the_plain_layout_result(side):
     ref.sum().backward()
     torch.testing.assert_close(out, ref, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(grad, plain.features[0].weight.grad, rtol=1e-3, atol=1e-4)
+
+
+def test_cpu_bf16_setting(monkeypatch):
+    from skdeepcluster.nn._backbones import _native_cpu_bf16, cpu_bf16_enabled
+
+    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "0")
+    assert cpu_bf16_enabled() is False
+    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "1")
+    assert cpu_bf16_enabled() is True
+    monkeypatch.delenv("SKDEEPCLUSTER_CPU_BF16")
+    assert cpu_bf16_enabled() is _native_cpu_bf16()
+
+
+def test_conv_backbone_bf16_convolutions_stay_close_to_float32(monkeypatch):
+    # bfloat16 keeps 8 bits of mantissa: outputs agree to about 1e-2, in float32, and
+    # gradients reach the first convolution.
+    from skdeepcluster.nn import ConvBackbone
+
+    torch.manual_seed(0)
+    net = ConvBackbone(1, image_side=28).train()
+    x = torch.rand(32, 1, 28, 28)
+    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "0")
+    ref = net(x)
+    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "1")
+    out = net(x)
+    assert out.dtype == torch.float32
+    assert not torch.equal(out, ref)  # the setting is honoured
+    torch.testing.assert_close(out, ref, rtol=0.05, atol=0.05 * float(ref.abs().mean()))
+    out.square().mean().backward()
+    grad = net.features[0].weight.grad
+    assert grad.dtype == torch.float32 and float(grad.abs().sum()) > 0

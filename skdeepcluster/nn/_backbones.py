@@ -5,9 +5,33 @@ projectors and cluster heads on top.
 """
 
 import copy
+import functools
+import os
 
 import torch
 from torch import nn
+
+CPU_BF16_ENV = "SKDEEPCLUSTER_CPU_BF16"
+
+
+@functools.cache
+def _native_cpu_bf16():
+    """Whether oneDNN runs bfloat16 natively on this CPU (AVX-512 BF16 or AMX)."""
+    try:
+        return bool(torch.backends.mkldnn.is_available()
+                    and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):  # private op: absent in some builds
+        return False
+
+
+def cpu_bf16_enabled():
+    """Whether convolutions on the CPU run in bfloat16: where the CPU does it natively,
+    unless the environment variable ``SKDEEPCLUSTER_CPU_BF16`` is ``0`` (``1`` forces
+    it on)."""
+    setting = os.environ.get(CPU_BF16_ENV, "").strip()
+    if setting in ("0", "1"):
+        return setting == "1"
+    return _native_cpu_bf16()
 
 
 class MLPBackbone(nn.Module):
@@ -46,7 +70,12 @@ class ConvBackbone(nn.Module):
 
     The convolutions run in the channels-last memory layout, in which oneDNN's CPU
     kernels for convolution and BatchNorm are faster (one training step on 960 images,
-    one thread: 1.3x less time at 28x28, 1.7x at 8x8); the arithmetic stays float32.
+    one thread: 1.3x less time at 28x28, 1.7x at 8x8). On a CPU with native bfloat16
+    (AVX-512 BF16 / AMX) the convolution stack runs under bfloat16 autocast (see
+    :func:`cpu_bf16_enabled`): a contrastive training step on 512 MNIST images took 71
+    ms instead of 110 on one thread. The pooled output, the linear layer and everything
+    after it (heads, losses, probabilities) stay float32; on a GPU, or with
+    ``SKDEEPCLUSTER_CPU_BF16=0``, all of it is float32.
 
     Parameters
     ----------
@@ -77,7 +106,10 @@ class ConvBackbone(nn.Module):
 
     def forward(self, x):
         x = x.contiguous(memory_format=torch.channels_last)
-        h = nn.functional.adaptive_avg_pool2d(self.features(x), self.grid)
+        bf16 = x.device.type == "cpu" and cpu_bf16_enabled()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            h = self.features(x)
+        h = nn.functional.adaptive_avg_pool2d(h.float(), self.grid)
         return self.fc(torch.flatten(h, 1))
 
 
