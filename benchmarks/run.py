@@ -88,6 +88,10 @@ def machine_info(device_arg):
 
         info["torch"] = torch.__version__
         info["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+        from skdeepcluster.nn import cpu_bf16_enabled
+
+        info["cpu_bf16"] = ("yes: image convolutions on the CPU in bfloat16"
+                            if cpu_bf16_enabled() else "no: float32")
     except Exception as exc:  # pragma: no cover
         info["torch"] = f"unavailable ({exc})"
     import sklearn
@@ -382,8 +386,8 @@ def write_outputs(rows, out_dir, name, machine, command, total_s, args, ds_names
              f"Profile `{args.profile}`, datasets {', '.join(ds_names)}, seeds "
              f"{', '.join(map(str, seeds))}, device option `{args.device}`; "
              f"total wall time {total_s / 60:.1f} min.", "", "## Machine", ""]
-    for k in ("cpu", "cores", "usable_cores", "ram_gb", "gpu", "torch", "sklearn", "python",
-              "platform", "load_avg_at_start", "load_avg_1_5_15", "clustpy_python"):
+    for k in ("cpu", "cores", "usable_cores", "ram_gb", "gpu", "cpu_bf16", "torch", "sklearn",
+              "python", "platform", "load_avg_at_start", "load_avg_1_5_15", "clustpy_python"):
         if k in machine:
             lines.append(f"- {k}: {machine[k]}")
     if args.jobs > 1:

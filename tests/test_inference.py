@@ -62,7 +62,8 @@ def test_conv_backbone_channels_last_gives_the_plain_layout_result(side, monkeyp
 
 
 def test_cpu_bf16_setting(monkeypatch):
-    from skdeepcluster.nn._backbones import _native_cpu_bf16, cpu_bf16_enabled
+    from skdeepcluster.nn import cpu_bf16_enabled
+    from skdeepcluster.nn._backbones import _native_cpu_bf16
 
     monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "0")
     assert cpu_bf16_enabled() is False

@@ -5,7 +5,12 @@ from skdeepcluster.nn._autoencoders import (
     MLPAutoencoder,
     build_autoencoder,
 )
-from skdeepcluster.nn._backbones import ConvBackbone, MLPBackbone, build_backbone
+from skdeepcluster.nn._backbones import (
+    ConvBackbone,
+    MLPBackbone,
+    build_backbone,
+    cpu_bf16_enabled,
+)
 from skdeepcluster.nn._ema import ExponentialMovingAverage
 from skdeepcluster.nn._heads import MLP, MultiHead, l2_normalize
 from skdeepcluster.nn._inference import forward_in_batches
@@ -20,6 +25,7 @@ __all__ = [
     "MLPBackbone",
     "MultiHead",
     "build_backbone",
+    "cpu_bf16_enabled",
     "forward_in_batches",
     "l2_normalize",
 ]
