@@ -97,11 +97,12 @@ class SPICEClustering(BaseDeepClusterer):
         random weights, as in the reference. ``"auto"``: ``"kmeans"`` for images,
         ``"random"`` for vectors. On the MNIST test set most randomly started heads lock
         into a partition that splits the ones and merges the fours and nines, and with
-        seed 2 all ten did (ACC 0.838; 0.970 from k-means; seeds 0 / 1: 0.973 / 0.973
-        -> 0.975 / 0.973; float32 fits, 0.975 / 0.970 / 0.974 over seeds 0-2 with
-        bfloat16 convolutions). On digits as vectors the stage-1 embedding is weaker
-        (k-means ACC 0.85) and the heads from random weights did better on one seed of
-        three (0.924 / 0.898 / 0.918 against 0.923 / 0.915 / 0.856).
+        seed 2 all ten did. Float32 fits there, random -> k-means heads: seed 2 ACC 0.838
+        -> 0.970, seeds 0 / 1 0.973 / 0.973 -> 0.975 / 0.973; with bfloat16 convolutions
+        and k-means heads 0.975 / 0.970 / 0.974 over seeds 0-2. On digits as vectors the
+        stage-1 embedding is weaker (k-means ACC 0.85) and the heads from random weights
+        did better on one seed of three (0.924 / 0.898 / 0.918 against 0.923 / 0.915 /
+        0.856).
     n_neighbors : int, default=100
         Neighbours (the sample itself included) checked for local consistency.
     agreement_ratio : float, default=0.9
