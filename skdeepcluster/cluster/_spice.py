@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.cluster import KMeans
 from sklearn.utils._param_validation import Interval, StrOptions
 from skorch.callbacks import Callback
 
@@ -511,8 +512,6 @@ def _fit_heads_to_kmeans(heads, features, embedding, n_clusters, rng, lr, n_step
     """Start every head from its own k-means partition of the embedding (one k-means++
     start each, so the heads differ): ``n_steps`` Adam steps of cross-entropy on random
     batches of the frozen features. Returns the partitions, shape (n_heads, n)."""
-    from sklearn.cluster import KMeans
-
     emb = embedding.cpu().numpy()
     targets = torch.stack([
         torch.from_numpy(KMeans(n_clusters, n_init=1, random_state=rng.randint(2**31 - 1))
