@@ -180,6 +180,8 @@ def test_images_reach_a_2d_base_flattened():
     est = tiny(n_clusters=2, base_estimator=KMeans(2, n_init=2, random_state=0)).fit(X)
     assert est.base_estimator_.cluster_centers_.shape == (2, 36)
     assert est.predict(X).shape == (40,)
+    # "auto" target weights reach the criterion: the argmax alone on images
+    assert (est.net_.criterion_.positive_weight, est.net_.criterion_.kmeans_weight) == (1, 0)
 
 
 # ------------------------------------------------------------------ quality
@@ -259,12 +261,24 @@ def test_pretrains_when_the_base_has_no_network(blobs):
     assert not est.base_network_
 
 
-def test_auto_pretraining_is_longer_for_vectors_than_for_images():
+def test_auto_pretraining_epochs_follow_the_rules():
     est = ClusMatch()
     vectors, images = InputSpec("vector", (64,)), InputSpec("image", (1, 8, 8))
     assert est._pretrain_epochs(1797, vectors) == 400
-    assert est._pretrain_epochs(1797, images) == 100
+    assert est._pretrain_epochs(1797, images) == 120
     assert est._pretrain_epochs(10_000, vectors) == 72
-    assert est._pretrain_epochs(10_000, images) == 60
+    assert est._pretrain_epochs(10_000, images) == 120
     assert est._pretrain_epochs(70_000, images) == 20
+    assert est._pretrain_epochs(20_000, images) == 60
     assert ClusMatch(pretrain_epochs=3)._pretrain_epochs(1797, vectors) == 3
+
+
+def test_auto_target_weights_drop_kmeans_on_images_only():
+    vectors, images = InputSpec("vector", (64,)), InputSpec("image", (1, 8, 8))
+    assert ClusMatch()._target_weights(images) == (1.0, 0.0)
+    assert ClusMatch()._target_weights(vectors) == (0.5, 0.5)
+    assert ClusMatch(kmeans_weight=0.25)._target_weights(images) == (0.75, 0.25)
+    assert ClusMatch(kmeans_weight=2.0)._target_weights(vectors) == (0.0, 2.0)
+    assert ClusMatch(positive_weight=0.3)._target_weights(vectors) == (0.3, 0.5)
+    assert ClusMatch(positive_weight=0.5, kmeans_weight=0.5)._target_weights(images) == (
+        0.5, 0.5)
