@@ -11,6 +11,11 @@ from skorch import NeuralNet
 from skdeepcluster.losses import latent_noise, spc_loss
 from skdeepcluster.nn import forward_in_batches
 
+#: Adam's fused kernel (CPU and CUDA since torch 2.4) updates every parameter in one
+#: call; the default per-tensor loop took 4.7 of a member's 9.4 ms training step (batch
+#: 64, one CPU thread), the fused one 1.0.
+_FUSED_ADAM = tuple(int(p) for p in torch.__version__.split(".")[:2]) >= (2, 4)
+
 
 class SPCCriterion(torch.nn.Module):
     """:func:`~skdeepcluster.losses.spc_loss` as a skorch criterion."""
@@ -33,11 +38,16 @@ class AutoencoderNet(NeuralNet):
     Parameters
     ----------
     noise_scale : float, default=1.5
+    augment : callable or None, default=None
+        Batch transform of the input whose codes the head classifies (the agreed
+        samples'; the reconstruction always sees the clean input); ``None``: the head
+        sees the clean code, as the reference.
     """
 
-    def __init__(self, module, *args, noise_scale=1.5, **kwargs):
+    def __init__(self, module, *args, noise_scale=1.5, augment=None, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.noise_scale = noise_scale
+        self.augment = augment
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -45,7 +55,12 @@ class AutoencoderNet(NeuralNet):
         z = self.module_.encode(x)
         x_hat = self.module_.decode(z + latent_noise(z, self.noise_scale))
         agreed = y >= 0
-        za = z[agreed]
+        if self.augment is not None and bool(agreed.any()):
+            # the whole batch goes through the encoder: BatchNorm needs more than the
+            # one agreed sample a batch may hold
+            za = self.module_.encode(self.augment(x))[agreed]
+        else:
+            za = z[agreed]
         logits = self.module_.classify(za + latent_noise(za, self.noise_scale))
         loss = self.criterion_(x, x_hat, logits, y, agreed)
         loss.backward()
@@ -53,7 +68,7 @@ class AutoencoderNet(NeuralNet):
 
 
 def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_scale,
-                      device, reconstruction="l1", n_threads=None):
+                      device, reconstruction="l1", augment=None, n_threads=None):
     """Train ``module`` for ``epochs`` on ``X`` with pseudo-labels ``labels`` (-1: none).
 
     Adam with a fresh state per call, shuffled batches (last incomplete one dropped),
@@ -73,6 +88,7 @@ def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_
                 criterion=SPCCriterion,
                 criterion__reconstruction=reconstruction,
                 optimizer=torch.optim.Adam,
+                optimizer__fused=_FUSED_ADAM,
                 lr=lr,
                 max_epochs=epochs,
                 batch_size=max(2, min(int(batch_size), X.shape[0])),
@@ -81,6 +97,7 @@ def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_
                 iterator_train__drop_last=True,
                 device=device,
                 noise_scale=noise_scale,
+                augment=augment,
                 callbacks="disable",
                 verbose=0,
             )
