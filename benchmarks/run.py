@@ -35,8 +35,8 @@ PROFILES = {
     # peers of the main environment; the composite/ablation rows and ClustPy (minutes each
     # on digits) run in `full`. One after the other the estimators' defaults need over
     # 40 min on a 2-core machine, so quick runs two at a time (jobs), each on half the
-    # cores, unless --jobs/--threads say otherwise; 25 min per MNIST run lets each of
-    # them (SPC, the longest, about 20 min beside another) finish on one core.
+    # cores, unless --jobs/--threads say otherwise; 25 min per MNIST run leaves each of
+    # them (up to 10 min beside another here) room on a slower CPU.
     "quick": dict(datasets=["digits", "mnist-test"], seeds=[0],
                   max_run_s={"digits": 450, "mnist-test": 1500}, jobs=2,
                   families=("skdeepcluster", "peer"), interpreters=(None,)),

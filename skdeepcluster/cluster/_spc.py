@@ -216,20 +216,19 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     ``joblib.parallel_config``) set ``n_jobs=-1``: members are independent, and UMAP with
     a fixed seed runs on one thread, so labelling gains the most.
 
-    Measured (``benchmarks/spc_rounds.py``, 2-core CPU, one thread, beside one or two
-    other runs; ``benchmarks/results/dev-notes.md``, fourteenth session). Defaults:
-    sklearn digits as (n, 8, 8) in [0, 1], seeds 0 / 1 / 2: ACC 0.944 / 0.933 / 0.934 in
-    about 300 s (three fits at once); the agreed set starts at 0.87-0.90 of the samples,
-    0.99 correct, and ends at 0.93-0.97, 0.96-0.97 correct. MNIST test set (10,000
-    images), seeds 0 / 1: 0.965 / 0.965 after five rounds (1,400 s beside another run),
-    the ensemble climbing from 0.91-0.92 to 0.965 while the agreed set grows from 0.53-0.67
-    to 0.97 of the samples (0.98-0.99 -> 0.98 correct); with ``max_rounds=8`` seed 0
-    reached 0.968. With ``augment="none"`` (seventh and eighth sessions): digits 0.935 /
-    0.936 / 0.937, MNIST 0.950 in 617 s (the agreed set ending 0.96 correct). With
-    ``clusterer="gmm"``: digits 0.878 / 0.951 / 0.874, MNIST 0.936 / 0.933 (seeds 0 / 1);
-    with the reference's recipe (convolutional members, L1, noise, 2-D UMAP) and the
-    mixture, digits 0.857-0.885 and MNIST 0.744 in 931 s (all three without
-    augmentation).
+    Measured on a 2-core CPU (``benchmarks/results/dev-notes.md``, fourteenth session).
+    Defaults, alone on both cores (``benchmarks/results/spc-augment.md``): MNIST test set
+    (10,000 images) ACC **0.964 in 390 s**; sklearn digits as (n, 8, 8) in [0, 1] 0.921
+    in 95 s. One thread, beside other fits (``benchmarks/spc_rounds.py``): digits seeds
+    0 / 1 / 2 0.944 / 0.933 / 0.934; MNIST seeds 0 / 1 0.965 / 0.965, the ensemble
+    climbing from 0.91-0.92 to 0.965 over five rounds while the agreed set grows from
+    0.53-0.67 to 0.97 of the samples (0.98-0.99 -> 0.98 correct); with ``max_rounds=8``
+    seed 0 reached 0.968, where the ensemble levels off. With ``augment="none"``
+    (seventh and eighth sessions): digits 0.935 / 0.936 / 0.937, MNIST 0.950 (the agreed
+    set ending 0.96 correct). With ``clusterer="gmm"``: digits 0.878 / 0.951 / 0.874,
+    MNIST 0.936 / 0.933 (seeds 0 / 1); with the reference's recipe (convolutional
+    members, L1, noise, 2-D UMAP) and the mixture, digits 0.857-0.885 and MNIST 0.744
+    (these three without augmentation).
 
     References
     ----------
