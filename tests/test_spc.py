@@ -348,8 +348,9 @@ def test_parallel_members_match_sequential(blobs):
 def test_recovers_digits_subset():
     """Quality: 720 8x8 digits of 4 classes, MLP members clustered by a mixture on their
     raw codes (UMAP and HDBSCAN, the defaults, take half a minute here). Measured over
-    seeds 0-3: 0.89-0.94 (the agreed set 0.93-0.95 correct); without the per-cluster
-    floor 0.73-0.75 on three of the four seeds (a cluster got no agreed sample)."""
+    seeds 0-3: 0.89-0.94 (the agreed set 0.93-0.95 correct; seed 0, tested here: 0.938 /
+    0.948); without the per-cluster floor 0.73-0.75 on three of the four seeds (a
+    cluster got no agreed sample)."""
     from sklearn.datasets import load_digits
 
     X, y = load_digits(n_class=4, return_X_y=True)
@@ -360,7 +361,7 @@ def test_recovers_digits_subset():
         random_state=0,
     )
     labels = est.fit_predict(X)
-    assert clustering_accuracy(y, labels) > 0.88
+    assert clustering_accuracy(y, labels) > 0.9
     agreed = est.agreement_mask_
     assert agreed.mean() > 0.5
-    assert clustering_accuracy(y[agreed], est.ensemble_labels_[agreed]) > 0.92
+    assert clustering_accuracy(y[agreed], est.ensemble_labels_[agreed]) > 0.93

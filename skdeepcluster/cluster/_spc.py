@@ -224,15 +224,14 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     rounds while the agreed set grows from 0.65 to 0.98 of the samples, 0.98 correct
     throughout (``benchmarks/spc_rounds.py``; ``benchmarks/results/spc-augment.md`` for
     the harness run of the defaults: MNIST 0.973 in 529 s, digits 0.948 in 103 s). With
-    3 epochs per round (the
-    former default): MNIST 0.964 in 390 s alone; one thread beside other fits, seeds 0 /
-    1 0.965 / 0.965 (``max_rounds=8``: 0.968, where it levels off), digits 0.944 / 0.933
-    / 0.934 (seeds 0-2). Without the warps (``augment="none"``, 3 epochs; seventh and
-    eighth sessions): digits 0.935 / 0.936 / 0.937, MNIST 0.950 (the agreed set ending
-    0.96 correct). With ``clusterer="gmm"``: digits 0.878 / 0.951 / 0.874, MNIST 0.936 /
-    0.933 (seeds 0 / 1); with the reference's recipe (convolutional members, L1, noise,
-    2-D UMAP) and the mixture, digits 0.857-0.885 and MNIST 0.744 (these three without
-    warps).
+    3 epochs per round (the former default): MNIST 0.964 in 390 s alone; one thread
+    beside other fits, seeds 0 / 1 0.965 / 0.965 (``max_rounds=8``: 0.968, where it
+    levels off), digits 0.944 / 0.933 / 0.934 (seeds 0-2). Without the warps
+    (``augment="none"``, 3 epochs; seventh and eighth sessions): digits 0.935 / 0.936 /
+    0.937, MNIST 0.950 (the agreed set ending 0.96 correct). With ``clusterer="gmm"``:
+    digits 0.878 / 0.951 / 0.874, MNIST 0.936 / 0.933 (seeds 0 / 1); with the
+    reference's recipe (convolutional members, L1, noise, 2-D UMAP) and the mixture,
+    digits 0.857-0.885 and MNIST 0.744 (these three without warps).
 
     References
     ----------
