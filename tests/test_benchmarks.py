@@ -83,3 +83,17 @@ def test_parallel_phases_start_the_long_runs_first_and_refinements_last(harness)
     first, second = harness.parallel_phases(jobs, ["digits", "mnist-test"])
     assert first == [4, 3, 1, 0]
     assert second == [5, 2]
+
+
+def test_quick_all_adds_clustpy_to_quick_s_rows(harness):
+    def names(profile):
+        return {m.name for m in harness.profile_methods(harness.PROFILES[profile])}
+
+    quick, quick_all = names("quick"), names("quick-all")
+    assert {"KMeans", "GaussianMixture", "AE+UMAP+GMM", "ClusMatch"} <= quick
+    assert not any(n.startswith("clustpy.") or "on top of" in n for n in quick)
+    assert quick_all - quick == {"clustpy.DEC", "clustpy.IDEC", "clustpy.DCN"}
+    assert harness.PROFILES["quick-all"]["datasets"] == harness.PROFILES["quick"]["datasets"]
+    # --methods overrides the profile's selection
+    assert [m.name for m in harness.profile_methods(harness.PROFILES["quick"], "clustpy.DEC")] \
+        == ["clustpy.DEC"]
