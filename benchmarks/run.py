@@ -1,6 +1,7 @@
 """Benchmark harness: run a profile, write results/<name>.csv, .md and .png.
 
     python benchmarks/run.py --profile quick
+    python benchmarks/run.py --profile quick-all --clustpy-python PATH   # + ClustPy rows
     python benchmarks/run.py --profile quick --methods KMeans,GaussianMixture \
         --datasets digits --output-name peers-quick
 
