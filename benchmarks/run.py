@@ -41,10 +41,10 @@ PROFILES = {
     "quick": dict(datasets=["digits", "mnist-test"], seeds=[0],
                   max_run_s={"digits": 450, "mnist-test": 1500}, jobs=2,
                   families=("skdeepcluster", "peer"), interpreters=(None,)),
-    # quick's datasets and seed with every peer row the issue asks for, ClustPy's
-    # included: ClustPy's defaults alone take about 25 min of the two cores on the
-    # MNIST test set, so these rows cannot share quick's 30 min; 45 min per MNIST run
-    # leaves IDEC and DCN room beside another run.
+    # quick's rows plus ClustPy's, in one table. At their defaults ClustPy's six runs
+    # add about 15 min of wall time on a 2-core CPU (39 min in all there), so they
+    # cannot share quick's 30 min. 45 min per MNIST run leaves IDEC and DCN (10 min
+    # beside another run there) room on a slower CPU.
     "quick-all": dict(datasets=["digits", "mnist-test"], seeds=[0],
                       max_run_s={"digits": 900, "mnist-test": 2700}, jobs=2,
                       families=("skdeepcluster", "peer"), interpreters=(None, "clustpy")),
