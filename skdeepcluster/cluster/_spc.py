@@ -223,7 +223,9 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     518 s**, the ensemble climbing 0.912 -> 0.957 -> 0.965 -> 0.969 -> 0.972 over the
     rounds while the agreed set grows from 0.65 to 0.98 of the samples, 0.98 correct
     throughout (``benchmarks/spc_rounds.py``; ``benchmarks/results/spc-augment.md`` for
-    the harness run of the defaults: MNIST 0.973 in 529 s, digits 0.948 in 103 s). With
+    the harness run of the defaults: MNIST 0.973 in 529 s, digits 0.948 in 103 s). Two
+    fits at a time, one thread each (fifteenth session, ``quick.md`` and
+    ``mnist-seeds.md``): MNIST seeds 0 / 1 / 2 0.972 / 0.971 / 0.970, digits 0.950. With
     3 epochs per round (the former default): MNIST 0.964 in 390 s alone; one thread
     beside other fits, seeds 0 / 1 0.965 / 0.965 (``max_rounds=8``: 0.968, where it
     levels off), digits 0.944 / 0.933 / 0.934 (seeds 0-2). Without the warps
