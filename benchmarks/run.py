@@ -33,11 +33,12 @@ sys.path[:0] = [str(HERE), str(REPO)]
 PROFILES = {
     # max_run_s: each run's time limit, or a dict of them per dataset.
     # quick runs, unless --methods says otherwise, the estimators themselves and the
-    # peers of the main environment; the composite/ablation rows and ClustPy (minutes each
-    # on digits) run in `full`. One after the other the estimators' defaults need over
-    # 40 min on a 2-core machine, so quick runs two at a time (jobs), each on half the
-    # cores, unless --jobs/--threads say otherwise; 25 min per MNIST run leaves each of
-    # them (up to 10 min beside another here) room on a slower CPU.
+    # peers of the main environment; ClustPy (minutes each on digits) runs in quick-all
+    # and `full`, the composite/ablation rows in `full`. One after the other the
+    # estimators' defaults need over 40 min on a 2-core machine, so quick runs two at a
+    # time (jobs), each on half the cores, unless --jobs/--threads say otherwise; 25 min
+    # per MNIST run leaves each of them (up to 10 min beside another here) room on a
+    # slower CPU.
     "quick": dict(datasets=["digits", "mnist-test"], seeds=[0],
                   max_run_s={"digits": 450, "mnist-test": 1500}, jobs=2,
                   families=("skdeepcluster", "peer"), interpreters=(None,)),
