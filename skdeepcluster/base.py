@@ -1,33 +1,114 @@
 """BaseDeepClusterer: the template every estimator of the package follows.
 
-``fit`` validates the input, resolves the device and the seed, runs the method's
-``_fit_stages`` hook and only then stores the fitted state, so an interrupted or failed
-fit leaves the estimator as it was. Prediction, probabilities and the learned embedding
-all come from the one fitted torch module ``module_`` (a :class:`ClusteringModel`).
+``fit`` validates the input, resolves the device, the precision and the seed, hands the
+method's ``_fit_stages`` hook a :class:`FitContext` and only then stores the fitted
+state, so an interrupted or failed fit leaves the estimator as it was. Prediction,
+probabilities and the learned embedding all come from the one fitted torch module
+``module_``.
 """
 
+import copy
+import functools
 import io
 import warnings
-from abc import abstractmethod
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin
+from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skdeepcluster._input import resolve_device, validate_input
-from skdeepcluster.nn._inference import forward_in_batches
+from skdeepcluster._input import InputSpec, resolve_device, validate_input
+from skdeepcluster._warnings import warn_user
+from skdeepcluster.augment import make_views
+from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
+from skdeepcluster.training import resolve_epochs
 
 #: Columns whose standard deviation is below this are treated as constant when scaling.
 _MIN_FEATURE_STD = 1e-6
+#: Passes over whole data sets (predict, the final label pass) use at least this batch.
+MIN_INFERENCE_BATCH = 512
 #: Key of the pickled state of an estimator fitted on a GPU (see ``__getstate__``).
 _TORCH_STATE = "_torch_saved_state"
 
+#: The parameters every estimator shares, documented once; ``{shared_parameters}`` in a
+#: subclass docstring is replaced by this text.
+SHARED_PARAMETERS = """\
+image_shape : tuple of int, default=None
+    ``(H, W)`` or ``(C, H, W)``: read 2-D input as flattened images.
+precision : {"auto", "float32", "bfloat16"}, default="auto"
+    ``"bfloat16"`` runs the networks' layers under bfloat16 autocast (outputs, heads and
+    losses stay float32); ``"auto"``: bfloat16 for the image CNN on a CPU with native
+    bfloat16, else float32. Stored as ``precision_``; ``predict`` computes the same way.
+device : str or torch.device, default="auto"
+    ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
+random_state : int, RandomState instance or None, default=None
+verbose : int, default=0"""
 
-class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
+#: The fitted attributes every estimator shares (``{shared_attributes}``).
+SHARED_ATTRIBUTES = """\
+labels_ : ndarray of shape (n_samples,)
+module_ : torch.nn.Module
+    The network that ``predict``, ``predict_proba`` and ``transform`` run.
+precision_ : str
+n_features_in_ : int
+feature_names_in_ : ndarray of str
+device_ : torch.device"""
+
+
+def _indent_into(doc, marker, text):
+    """Replace the line holding ``marker`` with ``text`` at that line's indentation."""
+    for line in doc.splitlines():
+        if line.strip() == marker:
+            pad = line[: len(line) - len(line.lstrip())]
+            return doc.replace(line, "\n".join(pad + t if t else t for t in text.splitlines()))
+    return doc
+
+
+@dataclass
+class FitContext:
+    """What the stages of one ``fit`` share: the data in both forms, its layout, the
+    device, the precision and the seeded RNG; ``resolved`` collects the ``"auto"``
+    values the stages settle (stored as ``<name>_`` attributes)."""
+
+    X: np.ndarray  # scaled float32, shape (n, *spec.shape)
+    X_raw: object  # as the user passed it (external bases see this)
+    spec: InputSpec
+    scaling: tuple | None
+    device: torch.device
+    rng: np.random.RandomState
+    precision: str
+    verbose: int
+    resolved: dict = field(default_factory=dict)
+
+    @property
+    def n_samples(self):
+        return self.X.shape[0]
+
+    @functools.cached_property
+    def data(self):
+        """The scaled training data as a tensor on the device."""
+        return torch.from_numpy(self.X).to(self.device)
+
+    @functools.cached_property
+    def views(self):
+        """The default weak/strong views for this input."""
+        return make_views(self.spec, self.data)
+
+    def resolve(self, name, value):
+        self.resolved[name] = value
+        return value
+
+    def epochs(self, name, value, budget):
+        """``value`` of the parameter ``name`` with "auto" resolved by ``budget``."""
+        return self.resolve(name, resolve_epochs(value, budget, self.n_samples, self.spec.kind))
+
+
+class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator, ABC):
     """Shared parameters and the fit/predict template of all deep clusterers.
 
     Subclasses declare their own ``__init__`` (sklearn needs explicit parameters),
@@ -38,13 +119,27 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
         "image_shape": [None, tuple, list],
         "backbone": [None, torch.nn.Module],
+        "precision": [StrOptions(set(PRECISIONS))],
         "device": [str, torch.device],
         "random_state": ["random_state"],
         "batch_size": [Interval(Integral, 2, None, closed="left")],
         "verbose": ["verbose"],
     }
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.__doc__:
+            cls.__doc__ = _indent_into(cls.__doc__, "{shared_parameters}", SHARED_PARAMETERS)
+            cls.__doc__ = _indent_into(cls.__doc__, "{shared_attributes}", SHARED_ATTRIBUTES)
+
+    def _set_params_from(self, params):
+        """Store the constructor's arguments (``locals()`` of ``__init__``) unchanged."""
+        for name, value in params.items():
+            if name not in ("self", "__class__"):
+                setattr(self, name, value)
+
     # ------------------------------------------------------------------ fit template
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Train the method on ``X``.
 
@@ -62,7 +157,6 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
         before = dict(self.__dict__)
         try:
             self._fit_transactional(X)
@@ -73,8 +167,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
             raise
         return self
 
-    def _fit_transactional(self, X):
-        X, spec = validate_input(self, X, reset=True, image_shape=self.image_shape)
+    def _fit_transactional(self, X_raw):
+        X, spec = validate_input(self, X_raw, reset=True, image_shape=self.image_shape)
         if X.shape[0] < self.n_clusters:
             raise ValueError(
                 f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
@@ -82,28 +176,42 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         device = resolve_device(self.device)
         scaling = _fit_scaling(X, spec.kind)
         X = _apply_scaling(X, scaling)
-        # Readable during the stages (ClusMatch maps its inputs onto a base network's);
-        # fit() restores the previous state if the stages fail.
-        self._scaling = scaling
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        ctx = FitContext(X, X_raw, spec, scaling, device, np.random.RandomState(seed),
+                         self._resolve_precision(device, spec), self.verbose)
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)
-            fitted = self._fit_stages(X, spec, device, np.random.RandomState(seed))
+            fitted = self._fit_stages(ctx)
         module = fitted["module_"].eval()
         fitted["labels_"] = np.argmax(_batched_forward(module, X, device, self.batch_size), 1)
-        fitted["device_"] = device
-        fitted["_input_spec"] = spec
-        fitted["_scaling"] = scaling
+        fitted.update({f"{name}_": value for name, value in ctx.resolved.items()})
+        fitted.update(device_=device, precision_=ctx.precision, _input_spec=spec,
+                      _scaling=scaling)
         self.__dict__.update(fitted)
 
-    @abstractmethod
-    def _fit_stages(self, X, spec, device, rng):
-        """Run the method. ``X`` is scaled float32 of shape (n, *spec.shape).
+    def _resolve_precision(self, device, spec):
+        """``precision`` with "auto" settled for this device and input."""
+        return resolve_precision(self.precision, device, spec.kind)
 
-        Returns a dict of fitted attributes; it must hold ``module_``, a
-        :class:`ClusteringModel` whose forward gives cluster logits.
+    @abstractmethod
+    def _fit_stages(self, ctx):
+        """Run the method's stages on ``ctx`` (a :class:`FitContext`).
+
+        Returns a dict of fitted attributes; it must hold ``module_``, a torch module
+        whose ``forward`` gives cluster logits and whose ``embed`` gives the embedding.
         """
+
+    def _backbone_for(self, spec, scaling):
+        """A trainable copy of this fitted estimator's backbone that takes input scaled
+        by ``scaling`` (another estimator's), or None when its network has no backbone
+        or was fitted on another input layout."""
+        backbone = getattr(getattr(self, "module_", None), "backbone", None)
+        own = getattr(self, "_input_spec", None)
+        if backbone is None or own is None or own != spec:
+            return None
+        backbone = _trainable_copy(backbone).cpu()
+        return RescaledInput(backbone, scaling, self._scaling)
 
     # ------------------------------------------------------------------ inference
     def _validated(self, X):
@@ -122,8 +230,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_clusters)
         """
-        X = self._validated(X)
-        return _softmax(_batched_forward(self.module_, X, self.device_, self.batch_size))
+        return _softmax(self._forward(X))
 
     def predict(self, X):
         """Cluster of each sample, from the trained network (inductive).
@@ -136,8 +243,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         -------
         labels : ndarray of shape (n_samples,)
         """
-        X = self._validated(X)
-        return np.argmax(_batched_forward(self.module_, X, self.device_, self.batch_size), 1)
+        return np.argmax(self._forward(X), 1)
 
     def fit_predict(self, X, y=None):
         """Fit and return ``labels_``, which equals ``predict(X)`` on the training data.
@@ -165,8 +271,11 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         -------
         embedding : ndarray of shape (n_samples, n_embedding)
         """
+        return self._forward(X, method="embed")
+
+    def _forward(self, X, method="forward"):
         X = self._validated(X)
-        return _batched_forward(self.module_, X, self.device_, self.batch_size, method="embed")
+        return _batched_forward(self.module_, X, self.device_, self.batch_size, method)
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
@@ -204,29 +313,14 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator):
         return tags
 
 
-class ClusteringModel(torch.nn.Module):
-    """What ``predict`` runs: a backbone, an optional projector and a cluster head.
-
-    ``forward`` returns cluster logits; ``embed`` returns the backbone representation.
-    """
-
-    def __init__(self, backbone, head, projector=None):
-        super().__init__()
-        self.backbone = backbone
-        self.head = head
-        self.projector = projector
-
-    def embed(self, x):
-        return self.backbone(x)
-
-    def forward(self, x):
-        h = self.backbone(x)
-        if self.projector is not None:
-            h = self.projector(h)
-        return self.head(h)
-
-
 # ---------------------------------------------------------------------- helpers
+def _trainable_copy(module):
+    module = copy.deepcopy(module)
+    for p in module.parameters():
+        p.requires_grad_(True)
+    return module
+
+
 def _fit_scaling(X, kind):
     """Per-feature standardisation for vectors; images keep their pixel range."""
     if kind != "vector":
@@ -234,12 +328,8 @@ def _fit_scaling(X, kind):
     mean = X.mean(axis=0)
     std = X.std(axis=0)
     if np.any(std < _MIN_FEATURE_STD):
-        warnings.warn(
-            f"{int(np.sum(std < _MIN_FEATURE_STD))} feature(s) of X are constant; "
-            "they carry no information for clustering.",
-            UserWarning,
-            stacklevel=4,
-        )
+        warn_user(f"{int(np.sum(std < _MIN_FEATURE_STD))} feature(s) of X are constant; "
+                  "they carry no information for clustering.")
     return mean.astype(np.float32), np.maximum(std, _MIN_FEATURE_STD).astype(np.float32)
 
 
@@ -256,8 +346,8 @@ def _batched_forward(module, X, device, batch_size, method="forward"):
     was_training = module.training
     module.eval()
     fn = getattr(module, method)
-    out = forward_in_batches(lambda x: fn(x).double().cpu(), X, max(int(batch_size), 512),
-                             device=device)
+    out = forward_in_batches(lambda x: fn(x).double().cpu(), X,
+                             max(int(batch_size), MIN_INFERENCE_BATCH), device=device)
     module.train(was_training)
     return out.numpy()
 

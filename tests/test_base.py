@@ -9,7 +9,8 @@ import torch
 
 from skdeepcluster import SPICEClustering
 from skdeepcluster._input import resolve_device
-from tests.test_spice import tiny
+from skdeepcluster.stages import SelfLabellingHeads
+from tests.estimators import spice as tiny
 
 
 @pytest.mark.parametrize(
@@ -96,7 +97,7 @@ def test_interrupted_fit_leaves_no_fitted_state(blobs, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(SPICEClustering, "_train_heads", interrupt)
+    monkeypatch.setattr(SelfLabellingHeads, "run", interrupt)
     with pytest.raises(KeyboardInterrupt):
         est.fit(blobs[0])
     assert not any(k.endswith("_") and not k.startswith("_") for k in vars(est))
@@ -106,7 +107,7 @@ def test_interrupted_fit_leaves_no_fitted_state(blobs, monkeypatch):
 def test_interrupted_refit_keeps_previous_model(blobs, monkeypatch):
     est = tiny().fit(blobs[0])
     before = est.predict(blobs[0])
-    monkeypatch.setattr(SPICEClustering, "_train_heads", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr(SelfLabellingHeads, "run", lambda *a, **k: 1 / 0)
     with pytest.raises(ZeroDivisionError):
         est.fit(blobs[0][:, :1])
     np.testing.assert_array_equal(est.predict(blobs[0]), before)

@@ -4,38 +4,12 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits
 from sklearn.mixture import GaussianMixture
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepcluster import ClusMatch, clustering_accuracy
 from skdeepcluster._input import InputSpec
-from tests import _api
+from tests.estimators import clusmatch as tiny
+from tests.estimators import clusmatch_on_kmeans as on_kmeans
 
-
-def tiny(**params):
-    """Settings small enough for sklearn's checks (dozens of fits)."""
-    base = dict(
-        n_clusters=3, pretrain_epochs=1, finetune_epochs=2, batch_size=32,
-        labeled_batch_size=8, unlabeled_ratio=2, device="cpu", random_state=0,
-    )
-    base.update(params)
-    return ClusMatch(**base)
-
-
-def on_kmeans(**params):
-    return tiny(base_estimator=KMeans(3, n_init=3, random_state=0), **params)
-
-
-
-
-@parametrize_with_checks(
-    [tiny()], expected_failed_checks=lambda est: _api.EXPECTED_FAILED_CHECKS
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
-def test_clone_and_pickle(blobs):
-    _api.check_clone_and_pickle(tiny(), blobs[0])
 
 
 def test_clone_and_pickle_with_base(blobs):
@@ -52,22 +26,6 @@ def test_clone_and_pickle_with_base(blobs):
     est.fit(blobs[0])
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(restored.predict(blobs[0]), est.predict(blobs[0]))
-
-
-def test_pipeline(blobs):
-    _api.check_pipeline(on_kmeans(), *blobs)
-
-
-def test_grid_search(blobs):
-    _api.check_grid_search(on_kmeans(), *blobs, "negative_weight", [0.0, 0.5])
-
-
-def test_fit_predict_consistent(blobs):
-    _api.check_fit_predict_consistent(tiny(), blobs[0])
-
-
-def test_same_seed_same_labels(blobs):
-    _api.check_same_seed_same_labels(tiny, blobs[0])
 
 
 # ------------------------------------------------------------------ bases
@@ -262,19 +220,26 @@ def test_pretrains_when_the_base_has_no_network(blobs):
 
 
 def test_auto_pretraining_epochs_follow_the_rules():
-    est = ClusMatch()
-    vectors, images = InputSpec("vector", (64,)), InputSpec("image", (1, 8, 8))
-    assert est._pretrain_epochs(1797, vectors) == 400
-    assert est._pretrain_epochs(1797, images) == 120
-    assert est._pretrain_epochs(10_000, vectors) == 72
-    assert est._pretrain_epochs(10_000, images) == 120
-    assert est._pretrain_epochs(70_000, images) == 20
-    assert est._pretrain_epochs(20_000, images) == 60
-    assert ClusMatch(pretrain_epochs=3)._pretrain_epochs(1797, vectors) == 3
+    from skdeepcluster.training import resolve_epochs
+
+    assert resolve_epochs("auto", "clusmatch.pretrain", 1797, "vector") == 400
+    assert resolve_epochs("auto", "clusmatch.pretrain", 1797, "image") == 120
+    assert resolve_epochs("auto", "clusmatch.pretrain", 10_000, "vector") == 72
+    assert resolve_epochs("auto", "clusmatch.pretrain", 10_000, "image") == 120
+    assert resolve_epochs("auto", "clusmatch.pretrain", 70_000, "image") == 20
+    assert resolve_epochs("auto", "clusmatch.pretrain", 20_000, "image") == 60
+    assert resolve_epochs(3, "clusmatch.pretrain", 1797, "vector") == 3
+
+
+def _ctx(spec):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(spec=spec, resolve=lambda name, value: value)
 
 
 def test_auto_target_weights_drop_kmeans_on_images_only():
-    vectors, images = InputSpec("vector", (64,)), InputSpec("image", (1, 8, 8))
+    vectors = _ctx(InputSpec("vector", (64,)))
+    images = _ctx(InputSpec("image", (1, 8, 8)))
     assert ClusMatch()._target_weights(images) == (1.0, 0.0)
     assert ClusMatch()._target_weights(vectors) == (0.5, 0.5)
     assert ClusMatch(kmeans_weight=0.25)._target_weights(images) == (0.75, 0.25)

@@ -131,7 +131,7 @@ def test_kmeans_refresh_clusters_the_chosen_features(features):
 
     import torch
 
-    from skdeepcluster.base import ClusteringModel
+    from skdeepcluster.nn import ClusteringModel
     from skdeepcluster.training import KMeansRefresh
 
     class KeepY(torch.nn.Module):
@@ -142,12 +142,11 @@ def test_kmeans_refresh_clusters_the_chosen_features(features):
     X = torch.tensor([[-5.0 + 0.1 * i, 1.0 if i % 2 else -1.0] for i in range(4)]
                      + [[5.0 + 0.1 * i, 1.0 if i % 2 else -1.0] for i in range(4)])
     model = ClusteringModel(torch.nn.Identity(), torch.nn.Identity(), projector=KeepY())
-    net = SimpleNamespace(callbacks_=[("ema", SimpleNamespace(
-        ema_=SimpleNamespace(shadow=model)))], device="cpu")
-    refresh = KMeansRefresh(X, np.array([0, 4]), np.array([0, 1]), 2, features=features,
+    ema = SimpleNamespace(ema_=SimpleNamespace(shadow=model))
+    refresh = KMeansRefresh(X, np.array([0, 4]), np.array([0, 1]), 2, ema, features=features,
                             random_state=np.random.RandomState(0))
-    refresh.refresh(net)
-    got = net.kmeans_labels_.numpy()
+    refresh.on_train_begin(SimpleNamespace(device="cpu"))
+    got = refresh.labels_.numpy()
     if features == "backbone":
         np.testing.assert_array_equal(got, [0, 0, 0, 0, 1, 1, 1, 1])
     else:  # the labelled pair (0, 4) is all even: their cluster takes id 0 or 1

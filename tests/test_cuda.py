@@ -14,11 +14,11 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import load_digits, make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-from tests import _api
-from tests.test_clusmatch import tiny as tiny_clusmatch
-from tests.test_mtdc import tiny as tiny_mtdc
-from tests.test_spc import tiny as tiny_spc
-from tests.test_spice import tiny as tiny_spice
+from tests.estimators import assert_fit_predict_consistent
+from tests.estimators import clusmatch as tiny_clusmatch
+from tests.estimators import mtdc as tiny_mtdc
+from tests.estimators import spc as tiny_spc
+from tests.estimators import spice as tiny_spice
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 
@@ -54,7 +54,7 @@ def _assert_on_cuda(est):
 def test_fits_and_predicts_on_cuda(name, device, blobs):
     X, y = blobs
     est = FACTORIES[name](device=device)
-    _api.check_fit_predict_consistent(est, X)
+    assert_fit_predict_consistent(est, X)
     _assert_on_cuda(est)
     assert adjusted_rand_score(y, est.labels_) > 0.5
 
@@ -79,7 +79,7 @@ def test_images_on_cuda(name, digit_images):
     images, y = digit_images
     params, min_ari = IMAGE_SETTINGS[name]
     est = FACTORIES[name](device=torch.device("cuda"), **params)
-    _api.check_fit_predict_consistent(est, images)
+    assert_fit_predict_consistent(est, images)
     _assert_on_cuda(est)
     assert adjusted_rand_score(y, est.labels_) > min_ari
 

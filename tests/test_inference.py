@@ -33,10 +33,8 @@ def test_forward_in_batches_read_only_array_no_warning(recwarn):
 
 
 @pytest.mark.parametrize("side", [8, 28])
-def test_conv_backbone_channels_last_gives_the_plain_layout_result(side, monkeypatch):
+def test_conv_backbone_channels_last_gives_the_plain_layout_result(side):
     from skdeepcluster.nn import ConvBackbone
-
-    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "0")
 
     torch.manual_seed(0)
     net = ConvBackbone(1, image_side=side).train()
@@ -61,33 +59,34 @@ def test_conv_backbone_channels_last_gives_the_plain_layout_result(side, monkeyp
     torch.testing.assert_close(grad, plain.features[0].weight.grad, rtol=1e-3, atol=1e-4)
 
 
-def test_cpu_bf16_setting(monkeypatch):
-    from skdeepcluster.nn import cpu_bf16_enabled
-    from skdeepcluster.nn._backbones import _native_cpu_bf16
+@pytest.mark.parametrize("kind", ["image", "vector"])
+def test_auto_precision_is_bfloat16_only_for_images_on_a_native_bf16_cpu(kind, monkeypatch):
+    from skdeepcluster.nn import _precision, resolve_precision
 
-    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "0")
-    assert cpu_bf16_enabled() is False
-    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "1")
-    assert cpu_bf16_enabled() is True
-    monkeypatch.delenv("SKDEEPCLUSTER_CPU_BF16")
-    assert cpu_bf16_enabled() is _native_cpu_bf16()
+    for native in (True, False):
+        monkeypatch.setattr(_precision, "native_cpu_bf16", lambda native=native: native)
+        expected = "bfloat16" if native and kind == "image" else "float32"
+        assert resolve_precision("auto", "cpu", kind) == expected
+    assert resolve_precision("float32", "cpu", kind) == "float32"
+    assert resolve_precision("bfloat16", "cpu", kind) == "bfloat16"
 
 
-def test_conv_backbone_bf16_convolutions_stay_close_to_float32(monkeypatch):
+@pytest.mark.parametrize("make", [
+    lambda: __import__("skdeepcluster.nn", fromlist=["x"]).ConvBackbone(1, image_side=28),
+    lambda: __import__("skdeepcluster.nn", fromlist=["x"]).MLPBackbone(784),
+])
+def test_bf16_backbones_stay_close_to_float32(make):
     # bfloat16 keeps 8 bits of mantissa: outputs agree to about 1e-2, in float32, and
-    # gradients reach the first convolution.
-    from skdeepcluster.nn import ConvBackbone
-
+    # gradients reach the first layer.
     torch.manual_seed(0)
-    net = ConvBackbone(1, image_side=28).train()
+    net = make().train()
     x = torch.rand(32, 1, 28, 28)
-    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "0")
     ref = net(x)
-    monkeypatch.setenv("SKDEEPCLUSTER_CPU_BF16", "1")
+    net.precision = "bfloat16"
     out = net(x)
     assert out.dtype == torch.float32
     assert not torch.equal(out, ref)  # the setting is honoured
     torch.testing.assert_close(out, ref, rtol=0.05, atol=0.05 * float(ref.abs().mean()))
     out.square().mean().backward()
-    grad = net.features[0].weight.grad
+    grad = next(net.parameters()).grad
     assert grad.dtype == torch.float32 and float(grad.abs().sum()) > 0

@@ -2,47 +2,11 @@ import numpy as np
 import pytest
 import torch
 from sklearn.metrics import adjusted_rand_score
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepcluster import MutualTaughtClustering
-from skdeepcluster.training import MTDCModel
-from tests import _api
+from skdeepcluster.nn import MTDCModel
+from tests.estimators import mtdc as tiny
 
-
-def tiny(**params):
-    """Settings small enough for sklearn's checks (dozens of fits)."""
-    base = dict(n_clusters=3, epochs=4, batch_size=32, lr=1e-3, device="cpu", random_state=0)
-    base.update(params)
-    return MutualTaughtClustering(**base)
-
-
-
-
-@parametrize_with_checks(
-    [tiny()], expected_failed_checks=lambda est: _api.EXPECTED_FAILED_CHECKS
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
-def test_clone_and_pickle(blobs):
-    _api.check_clone_and_pickle(tiny(), blobs[0])
-
-
-def test_pipeline(blobs):
-    _api.check_pipeline(tiny(), *blobs)
-
-
-def test_grid_search(blobs):
-    _api.check_grid_search(tiny(), *blobs, "bce_weight", [0.0, 10.0])
-
-
-def test_fit_predict_consistent(blobs):
-    _api.check_fit_predict_consistent(tiny(), blobs[0])
-
-
-def test_same_seed_same_labels(blobs):
-    _api.check_same_seed_same_labels(tiny, blobs[0])
 
 
 @pytest.mark.parametrize("k, expected", [(1, 1), (2, 1), (3, 2), (4, 3), (10, 3)])

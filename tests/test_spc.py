@@ -3,57 +3,22 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepcluster import SelectivePseudoLabelClustering, clustering_accuracy
 from skdeepcluster._input import InputSpec
-from skdeepcluster.cluster import _spc
-from skdeepcluster.cluster._spc import cluster_latent, hdbscan_exactly_k, head_augmentation
+from skdeepcluster.stages import (
+    LatentClustering,
+    _ensemble,
+    _latent,
+    cluster_latent,
+    hdbscan_exactly_k,
+    head_augmentation,
+)
 from skdeepcluster.losses import latent_noise, spc_loss
 from skdeepcluster.nn import ConvAutoencoder, MLPAutoencoder, build_autoencoder
 from skdeepcluster.training._autoencoder import train_autoencoder
-from tests import _api
+from tests.estimators import spc as tiny
 
-
-def tiny(**params):
-    """Settings small enough for sklearn's checks (dozens of fits)."""
-    base = dict(
-        n_clusters=3, n_members=2, latent_dim=3, pretrain_epochs=2, epochs_per_round=4,
-        max_rounds=1, embedding="pca", batch_size=8, lr=1e-2, device="cpu", random_state=0,
-    )
-    base.update(params)
-    return SelectivePseudoLabelClustering(**base)
-
-
-EXPECTED_FAILED = {
-    **_api.EXPECTED_FAILED_CHECKS,
-    "check_methods_sample_order_invariance": _api.FLOAT32_BATCHING,
-}
-
-
-@parametrize_with_checks([tiny()], expected_failed_checks=lambda est: EXPECTED_FAILED)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
-def test_clone_and_pickle(blobs):
-    _api.check_clone_and_pickle(tiny(), blobs[0])
-
-
-def test_pipeline(blobs):
-    _api.check_pipeline(tiny(), *blobs)
-
-
-def test_grid_search(blobs):
-    _api.check_grid_search(tiny(), *blobs, "latent_dim", [2, 3])
-
-
-def test_fit_predict_consistent(blobs):
-    _api.check_fit_predict_consistent(tiny(), blobs[0])
-
-
-def test_same_seed_same_labels(blobs):
-    _api.check_same_seed_same_labels(tiny, blobs[0])
 
 
 # ---------------------------------------------------------------------- the loss
@@ -148,7 +113,7 @@ def test_cluster_latent_gives_exactly_k_clusters(clusterer):
     from sklearn.datasets import make_blobs
 
     z, y = make_blobs(n_samples=200, centers=4, n_features=5, random_state=1)
-    labels = cluster_latent(z, 4, embedding="none", clusterer=clusterer, seed=0)
+    labels = cluster_latent(z, 4, projection="none", clusterer=clusterer, seed=0)
     assert len(np.unique(labels[labels >= 0])) == 4
     assert clustering_accuracy(y, labels) > 0.95
 
@@ -157,7 +122,7 @@ def test_hdbscan_falls_back_to_gmm_when_count_differs():
     from sklearn.datasets import make_blobs
 
     z, _ = make_blobs(n_samples=200, centers=4, n_features=5, random_state=1)
-    labels = cluster_latent(z, 7, embedding="none", clusterer="hdbscan", seed=0)
+    labels = cluster_latent(z, 7, projection="none", clusterer="hdbscan", seed=0)
     assert len(np.unique(labels)) == 7 and labels.min() >= 0
 
 
@@ -179,23 +144,26 @@ def test_hdbscan_cuts_its_tree_to_get_exactly_k():
 
 
 def test_umap_replaced_by_pca_on_tiny_data(blobs):
-    with pytest.warns(UserWarning, match="embedding='pca' instead"):
-        est = tiny(embedding="umap").fit(blobs[0])
-    assert est.n_neighbors_ is None
+    with pytest.warns(UserWarning, match="projection='pca' instead"):
+        est = tiny(projection="umap").fit(blobs[0])
+    assert est.umap_n_neighbors_ is None
 
 
-def test_umap_neighbour_count_is_clamped():
-    est = tiny(embedding="umap")
-    assert est._resolve_embedding(1797) == ("umap", 15)
-    assert est._resolve_embedding(140000) == ("umap", 60)
-    assert tiny(embedding="umap", n_neighbors=500)._resolve_embedding(300) == ("umap", 299)
+@pytest.mark.parametrize("n, given, expected", [
+    (1797, None, 15), (140000, None, 60), (300, 500, 299)])
+def test_umap_neighbour_count_is_clamped(n, given, expected):
+    from types import SimpleNamespace
+
+    ctx = SimpleNamespace(n_samples=n, resolved={})
+    ctx.resolve = ctx.resolved.__setitem__
+    labelling = LatentClustering(10, "umap", umap_n_neighbors=given).for_data(ctx)
+    assert (labelling.projection, labelling.umap_n_neighbors) == ("umap", expected)
+    assert ctx.resolved == {"umap_n_neighbors": expected}
 
 
 @pytest.mark.parametrize("umap_epochs", [None, 7])
 def test_umap_epochs_reach_every_members_umap(monkeypatch, blobs, umap_epochs):
     import umap
-
-    import skdeepcluster.cluster._spc as spc
 
     made = []
 
@@ -208,8 +176,8 @@ def test_umap_epochs_reach_every_members_umap(monkeypatch, blobs, umap_epochs):
 
     monkeypatch.setattr(umap, "UMAP", RecordingUMAP)
     # the tiny blobs are below UMAP's minimum size: the estimator would use PCA
-    monkeypatch.setattr(spc, "_MIN_UMAP_SAMPLES", 2)
-    tiny(embedding="umap", embedding_dim=2, umap_epochs=umap_epochs).fit(blobs[0])
+    monkeypatch.setattr(_latent, "MIN_UMAP_SAMPLES", 2)
+    tiny(projection="umap", projection_dim=2, umap_epochs=umap_epochs).fit(blobs[0])
     # two members and their concatenation, before the round and after it
     assert len(made) >= 3
     assert {m["n_epochs"] for m in made} == {umap_epochs}
@@ -278,7 +246,7 @@ def test_rounds_use_the_augmentation_pretraining_does_not(monkeypatch, augment, 
         calls.append((bool((np.asarray(labels) >= 0).any()), kw["augment"]))
         return train_autoencoder(module, X, labels, seed, **kw)
 
-    monkeypatch.setattr(_spc, "train_autoencoder", spy)
+    monkeypatch.setattr(_ensemble, "train_autoencoder", spy)
     X = np.random.RandomState(0).rand(60, 4, 4).astype(np.float32)
     tiny(augment=augment).fit(X if image else X.reshape(60, -1))
     pretraining = [a for labelled, a in calls if not labelled]
@@ -357,7 +325,7 @@ def test_recovers_digits_subset():
     X = (X / 16.0).astype(np.float32)
     est = SelectivePseudoLabelClustering(
         n_clusters=4, n_members=5, latent_dim=4, pretrain_epochs=15, epochs_per_round=3,
-        max_rounds=3, embedding="none", clusterer="gmm", batch_size=64, device="cpu",
+        max_rounds=3, projection="none", clusterer="gmm", batch_size=64, device="cpu",
         random_state=0,
     )
     labels = est.fit_predict(X)

@@ -1,50 +1,10 @@
 import numpy as np
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeepcluster import SPICEClustering, clustering_accuracy
 from skdeepcluster._input import InputSpec
-from tests import _api
+from tests.estimators import spice as tiny
 
-
-def tiny(**params):
-    """Settings small enough for sklearn's checks (dozens of fits)."""
-    base = dict(
-        n_clusters=3, pretrain_epochs=10, head_epochs=2, n_heads=2, n_repeat=2,
-        semi_epochs=2, batch_size=32, head_batch_size=16, labeled_batch_size=8,
-        unlabeled_ratio=2, n_neighbors=5, device="cpu", random_state=0,
-    )
-    base.update(params)
-    return SPICEClustering(**base)
-
-
-
-
-@parametrize_with_checks(
-    [tiny()], expected_failed_checks=lambda est: _api.EXPECTED_FAILED_CHECKS
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
-
-
-def test_clone_and_pickle(blobs):
-    _api.check_clone_and_pickle(tiny(), blobs[0])
-
-
-def test_pipeline(blobs):
-    _api.check_pipeline(tiny(), *blobs)
-
-
-def test_grid_search(blobs):
-    _api.check_grid_search(tiny(), *blobs, "temperature", [0.5, 1.0])
-
-
-def test_fit_predict_consistent(blobs):
-    _api.check_fit_predict_consistent(tiny(), blobs[0])
-
-
-def test_same_seed_same_labels(blobs):
-    _api.check_same_seed_same_labels(tiny, blobs[0])
 
 
 @pytest.mark.parametrize("head_init", ["random", "kmeans"])
@@ -71,41 +31,44 @@ def test_quality_on_separated_blobs(head_init):
 def test_auto_pretraining_is_longer_for_vectors_than_for_images():
     # MLP epochs are cheap and vector views weak: 400 epochs on digits as vectors,
     # 166 on the same digits as images, and both budgets shrink with n
-    est = SPICEClustering()
-    vectors, images = InputSpec("vector", (64,)), InputSpec("image", (1, 8, 8))
-    assert est._pretrain_epochs(1797, vectors) == 400
-    assert est._pretrain_epochs(1797, images) == 166
-    assert est._pretrain_epochs(10_000, vectors) == 240
-    assert est._pretrain_epochs(10_000, images) == 100
-    assert SPICEClustering(pretrain_epochs=7)._pretrain_epochs(1797, vectors) == 7
+    from skdeepcluster.training import resolve_epochs
+
+    assert resolve_epochs("auto", "spice.pretrain", 1797, "vector") == 400
+    assert resolve_epochs("auto", "spice.pretrain", 1797, "image") == 166
+    assert resolve_epochs("auto", "spice.pretrain", 10_000, "vector") == 240
+    assert resolve_epochs("auto", "spice.pretrain", 10_000, "image") == 100
+    assert resolve_epochs(7, "spice.pretrain", 1797, "vector") == 7
 
 
 def test_heads_start_from_their_own_kmeans_partitions():
     # Each head is fitted to one k-means++ run on the embedding: afterwards its argmax
     # reproduces that partition, which matches the blobs.
+    from types import SimpleNamespace
+
     import torch
     from sklearn.datasets import make_blobs
 
-    from skdeepcluster.cluster._spice import _fit_heads_to_kmeans
     from skdeepcluster.nn import MLP, MultiHead, l2_normalize
+    from skdeepcluster.stages import SelfLabellingHeads
 
     X, y = make_blobs(n_samples=300, centers=4, n_features=16, cluster_std=1.0, random_state=0)
     features = torch.from_numpy(X).float()
     torch.manual_seed(0)
     heads = MultiHead([MLP(16, 4, hidden=(16,)) for _ in range(3)])
-    targets = _fit_heads_to_kmeans(heads, features, l2_normalize(features), 4,
-                                   np.random.RandomState(0), lr=5e-3)
-    assert targets.shape == (3, 300)
+    stage = SelfLabellingHeads(3, 1, 300, 0.5, 1, 64, 5e-3, False, "kmeans", 256)
+    ctx = SimpleNamespace(rng=np.random.RandomState(0), device=torch.device("cpu"), verbose=0)
+    state = torch.random.get_rng_state()
+    stage._warm_start(ctx, heads, features, l2_normalize(features), 4)
+    assert torch.equal(torch.random.get_rng_state(), state)  # torch's stream untouched
     with torch.no_grad():
         predicted = heads.eval()(features).argmax(2).numpy()
-    for head_labels, kmeans_labels in zip(predicted, targets, strict=True):
-        assert np.mean(head_labels == kmeans_labels) >= 0.99
-        assert clustering_accuracy(y, kmeans_labels) >= 0.99
+    for head_labels in predicted:
+        assert clustering_accuracy(y, head_labels) >= 0.99
 
 
-def test_auto_head_init_is_kmeans_for_images_only():
-    images, vectors = InputSpec("image", (1, 28, 28)), InputSpec("vector", (64,))
-    assert SPICEClustering()._head_init(images) == "kmeans"
-    assert SPICEClustering()._head_init(vectors) == "random"
-    assert SPICEClustering(head_init="kmeans")._head_init(vectors) == "kmeans"
-    assert SPICEClustering(head_init="random")._head_init(images) == "random"
+@pytest.mark.parametrize("images, head_init, expected", [
+    (True, "auto", "kmeans"), (False, "auto", "random"), (False, "kmeans", "kmeans")])
+def test_auto_head_init_is_kmeans_for_images_only(images, head_init, expected):
+    X = np.random.RandomState(0).rand(40, 8, 8)
+    est = tiny(head_init=head_init, pretrain_epochs=1, head_epochs=1, semi_epochs=0)
+    assert est.fit(X if images else X.reshape(40, -1)).head_init_ == expected

@@ -8,13 +8,26 @@ import torch
 from torch import nn
 
 from skdeepcluster.nn._heads import MLP
+from skdeepcluster.nn._precision import autocast
 
 #: LeakyReLU slope of the SPC reference autoencoders.
 _SLOPE = 0.3
 
 
 class _HeadedAutoencoder(nn.Module):
-    """Shared ``classify`` / ``forward`` of the autoencoders."""
+    """Shared ``encode`` / ``decode`` / ``classify`` / ``forward`` of the autoencoders;
+    with ``precision="bfloat16"`` the encoder and decoder run under bfloat16 autocast
+    (codes and reconstructions come out float32)."""
+
+    precision = "float32"
+
+    def encode(self, x):
+        with autocast(x.device, self.precision):
+            return self._encode(x).float()
+
+    def decode(self, z):
+        with autocast(z.device, self.precision):
+            return self._decode(z).float()
 
     def classify(self, z):
         return self.head(z)
@@ -47,10 +60,10 @@ class MLPAutoencoder(_HeadedAutoencoder):
         self.head = MLP(latent_dim, n_clusters, hidden=(head_hidden,))
         self.latent_dim = latent_dim
 
-    def encode(self, x):
+    def _encode(self, x):
         return self.encoder(x.flatten(1))
 
-    def decode(self, z):
+    def _decode(self, z):
         return self.decoder(z)
 
 
@@ -109,10 +122,10 @@ class ConvAutoencoder(_HeadedAutoencoder):
         self.head = MLP(latent_dim, n_clusters, hidden=(head_hidden,))
         self.latent_dim = latent_dim
 
-    def encode(self, x):
+    def _encode(self, x):
         return self.to_code(torch.flatten(self.conv(x), 1))
 
-    def decode(self, z):
+    def _decode(self, z):
         h, w = self._sizes[-1]
         return self.deconv(self.from_code(z).view(z.shape[0], -1, h, w))
 
@@ -127,7 +140,7 @@ def _dense_stack(widths):
 
 
 def build_autoencoder(spec, latent_dim, n_clusters, architecture="auto", hidden=(512, 256),
-                      widths=(32, 64, 128)):
+                      widths=(32, 64, 128), precision="float32"):
     """The autoencoder for an input spec.
 
     ``architecture="auto"`` gives a :class:`ConvAutoencoder` for images and an
@@ -139,5 +152,8 @@ def build_autoencoder(spec, latent_dim, n_clusters, architecture="auto", hidden=
             f"got vectors of {spec.n_features} features."
         )
     if architecture == "conv" or (architecture == "auto" and spec.kind == "image"):
-        return ConvAutoencoder(spec.shape, latent_dim, n_clusters, widths=widths)
-    return MLPAutoencoder(spec.n_features, latent_dim, n_clusters, hidden=hidden)
+        model = ConvAutoencoder(spec.shape, latent_dim, n_clusters, widths=widths)
+    else:
+        model = MLPAutoencoder(spec.n_features, latent_dim, n_clusters, hidden=hidden)
+    model.precision = precision
+    return model

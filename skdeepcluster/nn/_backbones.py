@@ -5,33 +5,13 @@ projectors and cluster heads on top.
 """
 
 import copy
-import functools
-import os
 
 import torch
 from torch import nn
 
-CPU_BF16_ENV = "SKDEEPCLUSTER_CPU_BF16"
+from skdeepcluster.nn._precision import autocast
 
 
-@functools.cache
-def _native_cpu_bf16():
-    """Whether oneDNN runs bfloat16 natively on this CPU (AVX-512 BF16 or AMX)."""
-    try:
-        return bool(torch.backends.mkldnn.is_available()
-                    and torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):  # private op: absent in some builds
-        return False
-
-
-def cpu_bf16_enabled():
-    """Whether convolutions on the CPU run in bfloat16: where the CPU does it natively,
-    unless the environment variable ``SKDEEPCLUSTER_CPU_BF16`` is ``0`` (``1`` forces
-    it on)."""
-    setting = os.environ.get(CPU_BF16_ENV, "").strip()
-    if setting in ("0", "1"):
-        return setting == "1"
-    return _native_cpu_bf16()
 
 
 class MLPBackbone(nn.Module):
@@ -42,10 +22,13 @@ class MLPBackbone(nn.Module):
     in_features : int
     hidden : tuple of int, default=(512, 512)
     out_features : int, default=128
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs the layers under bfloat16 autocast; the output is float32.
     """
 
-    def __init__(self, in_features, hidden=(512, 512), out_features=128):
+    def __init__(self, in_features, hidden=(512, 512), out_features=128, precision="float32"):
         super().__init__()
+        self.precision = precision
         layers, width = [], in_features
         for h in hidden:
             layers += [nn.Linear(width, h), nn.BatchNorm1d(h), nn.ReLU(inplace=True)]
@@ -55,7 +38,8 @@ class MLPBackbone(nn.Module):
         self.out_features = out_features
 
     def forward(self, x):
-        return self.net(x.flatten(1))
+        with autocast(x.device, self.precision):
+            return self.net(x.flatten(1)).float()
 
 
 class ConvBackbone(nn.Module):
@@ -69,13 +53,9 @@ class ConvBackbone(nn.Module):
     the representation. Deliberately small: it must train in minutes on a CPU.
 
     The convolutions run in the channels-last memory layout, in which oneDNN's CPU
-    kernels for convolution and BatchNorm are faster (one training step on 960 images,
-    one thread: 1.3x less time at 28x28, 1.7x at 8x8). On a CPU with native bfloat16
-    (AVX-512 BF16 / AMX) the convolution stack runs under bfloat16 autocast (see
-    :func:`cpu_bf16_enabled`): a contrastive training step on 512 MNIST images took 71
-    ms instead of 110 on one thread. The pooled output, the linear layer and everything
-    after it (heads, losses, probabilities) stay float32; on a GPU, or with
-    ``SKDEEPCLUSTER_CPU_BF16=0``, all of it is float32.
+    kernels for convolution and BatchNorm are faster. With ``precision="bfloat16"``
+    the convolution stack runs under bfloat16 autocast; the pooled output, the linear
+    layer and everything after it (heads, losses, probabilities) stay float32.
 
     Parameters
     ----------
@@ -85,10 +65,13 @@ class ConvBackbone(nn.Module):
     image_side : int, default=8
         The smaller image side; from 16 on, the first stage downsamples too and the
         output is pooled to a 2x2 grid.
+    precision : {"float32", "bfloat16"}, default="float32"
     """
 
-    def __init__(self, in_channels, widths=(32, 64, 128), out_features=128, image_side=8):
+    def __init__(self, in_channels, widths=(32, 64, 128), out_features=128, image_side=8,
+                 precision="float32"):
         super().__init__()
+        self.precision = precision
         layers, width = [], in_channels
         for stage, w in enumerate(widths):
             stride = 2 if stage > 0 or image_side >= 16 else 1
@@ -106,19 +89,19 @@ class ConvBackbone(nn.Module):
 
     def forward(self, x):
         x = x.contiguous(memory_format=torch.channels_last)
-        bf16 = x.device.type == "cpu" and cpu_bf16_enabled()
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        with autocast(x.device, self.precision):
             h = self.features(x)
         h = nn.functional.adaptive_avg_pool2d(h.float(), self.grid)
         return self.fc(torch.flatten(h, 1))
 
 
 def build_backbone(spec, user_backbone=None, out_features=128, hidden=(512, 512),
-                   widths=(32, 64, 128)):
+                   widths=(32, 64, 128), precision="float32"):
     """The backbone for an input spec, or a fresh copy of the user's module.
 
     A user module must map a batch of shape (B, *spec.shape) to (B, d); its output size
-    is found with one dry forward pass.
+    is found with one dry forward pass. ``precision`` applies to the package's backbones
+    only; a user module runs as it is written.
     """
     if user_backbone is not None:
         module = copy.deepcopy(user_backbone)
@@ -136,5 +119,6 @@ def build_backbone(spec, user_backbone=None, out_features=128, hidden=(512, 512)
         return module
     if spec.kind == "image":
         return ConvBackbone(spec.shape[0], widths=widths, out_features=out_features,
-                            image_side=min(spec.shape[1:]))
-    return MLPBackbone(spec.n_features, hidden=hidden, out_features=out_features)
+                            image_side=min(spec.shape[1:]), precision=precision)
+    return MLPBackbone(spec.n_features, hidden=hidden, out_features=out_features,
+                       precision=precision)

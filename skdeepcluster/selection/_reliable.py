@@ -1,11 +1,11 @@
 """SPICE's reliable pseudo-labelling by local semantic consistency (local_consistency)."""
 
 import math
-import warnings
 
 import numpy as np
 import torch
 
+from skdeepcluster._warnings import warn_user
 from skdeepcluster.selection._base import Selection
 from skdeepcluster.selection._neighbors import chunked_knn
 
@@ -68,12 +68,8 @@ def select_reliable(proba, embeddings, n_neighbors=100, agreement=0.99, confiden
             chosen = members[order[:target]]
         per_cluster.append((k, chosen))
     if empty:
-        warnings.warn(
-            f"No sample is predicted in cluster(s) {empty}; they get no reliable "
-            "pseudo-labels.",
-            UserWarning,
-            stacklevel=2,
-        )
+        warn_user(f"No sample is predicted in cluster(s) {empty}; they get no reliable "
+                  "pseudo-labels.")
     if balance and per_cluster:
         size = min(c.size for _, c in per_cluster)
         per_cluster = [(k, np.sort(rng.choice(c, size, replace=False))) for k, c in per_cluster]

@@ -1,37 +1,53 @@
-"""skorch nets for the training regimes, the datasets they read and their callbacks."""
+"""skorch nets for the training regimes, the datasets they read, their callbacks and the
+epoch budgets."""
 
-from skdeepcluster.training._autoencoder import AutoencoderNet, train_autoencoder
-from skdeepcluster.training._callbacks import EMAUpdate, cosine_decay_scheduler
-from skdeepcluster.training._clusmatch_net import (
-    ClusMatchCriterion,
-    ClusMatchNet,
+from skdeepcluster.training._autoencoder import AutoencoderNet, encode, train_autoencoder
+from skdeepcluster.training._budget import EPOCH_BUDGETS, resolve_epochs
+from skdeepcluster.training._callbacks import (
+    EMAUpdate,
     KMeansRefresh,
+    PrototypeRefresh,
     align_kmeans_labels,
+    cosine_decay_scheduler,
 )
+from skdeepcluster.training._clusmatch_net import ClusMatchCriterion, ClusMatchNet
 from skdeepcluster.training._datasets import PerHeadDataset
-from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCModel, MTDCNet
+from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCNet
 from skdeepcluster.training._nets import (
     ContrastiveNet,
+    FixMatchCriterion,
     FixMatchNet,
+    HeadsCrossEntropy,
+    HeadsWarmStartNet,
     MultiHeadPseudoLabelNet,
+    NTXentCriterion,
+    fit_or_initialize,
     make_net,
 )
 
 __all__ = [
+    "AutoencoderNet",
     "ClusMatchCriterion",
     "ClusMatchNet",
-    "KMeansRefresh",
-    "align_kmeans_labels",
-    "MTDCCriterion",
-    "MTDCModel",
-    "MTDCNet",
-    "AutoencoderNet",
     "ContrastiveNet",
     "EMAUpdate",
+    "EPOCH_BUDGETS",
+    "FixMatchCriterion",
     "FixMatchNet",
+    "HeadsCrossEntropy",
+    "HeadsWarmStartNet",
+    "KMeansRefresh",
+    "MTDCCriterion",
+    "MTDCNet",
     "MultiHeadPseudoLabelNet",
+    "NTXentCriterion",
     "PerHeadDataset",
+    "PrototypeRefresh",
+    "align_kmeans_labels",
     "cosine_decay_scheduler",
+    "encode",
+    "fit_or_initialize",
     "make_net",
+    "resolve_epochs",
     "train_autoencoder",
 ]

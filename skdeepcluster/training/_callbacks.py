@@ -1,11 +1,17 @@
-"""Callbacks shared by the training regimes."""
+"""Callbacks of the training regimes: the EMA model, the learning-rate schedule and the
+periodic pseudo-label refreshes (SPICE's prototypes, ClusMatch's k-means)."""
 
 import math
 
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
 from skorch.callbacks import Callback, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
-from skdeepcluster.nn import ExponentialMovingAverage
+from skdeepcluster.metrics import matching_permutation
+from skdeepcluster.nn import ExponentialMovingAverage, forward_in_batches, l2_normalize
+from skdeepcluster.selection import select_by_prototypes
 
 
 class EMAUpdate(Callback):
@@ -53,3 +59,129 @@ def cosine_decay_scheduler(total_steps, cycles=7 / 16):
     """FixMatch's schedule ``lr * cos(cycles * pi * t / T)``, stepped every batch."""
     factor = _CosineFactor(total_steps, cycles)
     return LRScheduler(policy=LambdaLR, lr_lambda=factor, step_every="batch")
+
+
+class PrototypeRefresh(Callback):
+    """SPICE's pseudo-labels for its heads, drawn anew at every epoch start.
+
+    Draws ``pseudo_batch`` samples, scores them with every head on weak views (eval
+    mode), selects ``per_cluster`` prototype pseudo-labels per cluster and head
+    (:func:`~skdeepcluster.selection.select_by_prototypes` in ``embedding``) and hands
+    the :class:`~skdeepcluster.training.PerHeadDataset` ``n_repeat`` shuffled passes
+    over each head's selection.
+    """
+
+    def __init__(self, X, embedding, views, pseudo_batch, per_cluster, center_ratio,
+                 n_repeat, batch_size, rng):
+        self.X = X
+        self.embedding = embedding
+        self.views = views
+        self.pseudo_batch = pseudo_batch
+        self.per_cluster = per_cluster
+        self.center_ratio = center_ratio
+        self.n_repeat = n_repeat
+        self.batch_size = batch_size
+        self.rng = rng
+
+    @torch.no_grad()
+    def on_epoch_begin(self, net, dataset_train=None, **kwargs):
+        batch = self.rng.choice(self.X.shape[0], self.pseudo_batch, replace=False)
+        x = torch.from_numpy(self.X[batch]).to(net.device)
+        module = net.module_.eval()
+        proba = forward_in_batches(lambda xb: torch.softmax(module(self.views.weak(xb)), dim=2),
+                                   x, self.batch_size, dim=1)
+        emb = self.embedding[torch.from_numpy(batch).to(self.embedding.device)]
+        indices, labels = [], []
+        for head_proba in proba:
+            sel = select_by_prototypes(head_proba, emb, self.per_cluster, self.center_ratio)
+            passes = [self.rng.permutation(len(sel.indices)) for _ in range(self.n_repeat)]
+            order = np.concatenate(passes)
+            indices.append(batch[sel.indices[order]])
+            labels.append(sel.labels[order])
+        dataset_train.set_selection(np.stack(indices), np.stack(labels))
+
+    def on_train_end(self, net, **kwargs):
+        self.X = self.embedding = None  # a fitted model keeps no training rows
+
+
+def align_kmeans_labels(kmeans_labels, labeled_idx, labeled_labels, n_clusters):
+    """Rename k-means ids to agree best with the labelled samples' pseudo-labels
+    (Hungarian matching on the labelled samples only), keeping every id in
+    ``range(n_clusters)``: ids the matching leaves without a partner take the free ids.
+    """
+    kmeans_labels = np.asarray(kmeans_labels)
+    mapping = matching_permutation(kmeans_labels[labeled_idx], labeled_labels)
+    mapping = {a: int(b) for a, b in mapping.items() if 0 <= int(b) < n_clusters}
+    free = iter(sorted(set(range(n_clusters)) - set(mapping.values())))
+    for a in range(n_clusters):
+        if a not in mapping:
+            mapping[a] = next(free)
+    lookup = np.array([mapping[a] for a in range(n_clusters)])
+    return lookup[kmeans_labels]
+
+
+class KMeansRefresh(Callback):
+    """k-means pseudo-labels from the EMA model's features, kept in ``labels_``.
+
+    At the start of training and every ``every_epochs`` epochs: the EMA model of
+    ``ema`` (an :class:`EMAUpdate` of the same net) in eval mode maps all samples through
+    its backbone (and projector, with ``features="projector"``); k-means runs on the
+    L2-normalised features (cosine k-means); its labels, aligned to the labelled
+    samples' pseudo-labels, become ``labels_`` (a LongTensor on the net's device).
+
+    Parameters
+    ----------
+    X : Tensor of shape (n, ...)
+        All training samples (dropped when training ends).
+    labeled_idx, labeled_labels : ndarray of int
+    n_clusters : int
+    ema : EMAUpdate
+    every_epochs : int, default=1
+    features : {"backbone", "projector"}, default="backbone"
+    batch_size : int, default=512
+    n_init : int, default=3
+    random_state : RandomState
+    """
+
+    def __init__(self, X, labeled_idx, labeled_labels, n_clusters, ema, every_epochs=1,
+                 features="backbone", batch_size=512, n_init=3, random_state=None):
+        self.X = X
+        self.labeled_idx = labeled_idx
+        self.labeled_labels = labeled_labels
+        self.n_clusters = n_clusters
+        self.ema = ema
+        self.every_epochs = every_epochs
+        self.features = features
+        self.batch_size = batch_size
+        self.n_init = n_init
+        self.random_state = random_state
+
+    @torch.no_grad()
+    def refresh(self, net):
+        model = self.ema.ema_.shadow.eval()
+
+        def features(x):
+            h = model.backbone(x)
+            if self.features == "projector":
+                h = model.projector(h)
+            return l2_normalize(h).cpu()
+
+        feats = forward_in_batches(features, self.X, self.batch_size, device=net.device)
+        feats = feats.double().numpy()
+        seed = self.random_state.randint(np.iinfo(np.int32).max)
+        km = KMeans(self.n_clusters, n_init=self.n_init, random_state=seed).fit(feats)
+        aligned = align_kmeans_labels(km.labels_, self.labeled_idx, self.labeled_labels,
+                                      self.n_clusters)
+        self.labels_ = torch.as_tensor(aligned, dtype=torch.long, device=net.device)
+        self.n_refreshes_ += 1
+
+    def on_train_begin(self, net, **kwargs):
+        self.n_refreshes_ = 0
+        self.refresh(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) % self.every_epochs == 0:
+            self.refresh(net)
+
+    def on_train_end(self, net, **kwargs):
+        self.X = None  # do not keep (and pickle) a second copy of the training data

@@ -1,54 +1,14 @@
-"""Mutual-Taught Deep Clustering: its two-projector model, criterion and skorch net."""
+"""Mutual-Taught Deep Clustering: its criterion and skorch net (the model is
+:class:`~skdeepcluster.nn.MTDCModel`)."""
 
 import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
-from torch import nn
 
 from skdeepcluster.losses import nt_xent_loss
 from skdeepcluster.losses._cluster_contrastive import cluster_contrastive_loss
 from skdeepcluster.losses._mutual import pairwise_similarity_bce_loss, pseudo_label_supcon_loss
-from skdeepcluster.nn import MLP, l2_normalize
 from skdeepcluster.training._nets import _Criterion
-
-
-class MTDCModel(nn.Module):
-    """A backbone with CC's two projectors.
-
-    ``instance_projector``: ``d -> 4d -> feature_dim`` with BatchNorm and ReLU, output
-    L2-normalised (CC's is ``d -> d -> feature_dim`` without BatchNorm; with BatchNorm
-    MTDC reached ACC 0.955 on the MNIST test set against 0.605, see
-    :func:`~skdeepcluster.training._pretrain.contrastive_projector`);
-    ``cluster_projector``: ``d -> d -> K`` (ReLU), whose softmax gives the cluster
-    probabilities. ``forward`` returns the cluster logits (what ``predict`` uses),
-    ``embed`` the backbone representation, ``project`` both training outputs.
-
-    Parameters
-    ----------
-    backbone : nn.Module with an ``out_features`` attribute
-    n_clusters : int
-    feature_dim : int, default=128
-    """
-
-    def __init__(self, backbone, n_clusters, feature_dim=128):
-        super().__init__()
-        d = backbone.out_features
-        self.backbone = backbone
-        self.instance_projector = MLP(d, feature_dim, hidden=(4 * d,), batchnorm=True)
-        self.cluster_projector = MLP(d, n_clusters, hidden=(d,))
-        self.n_clusters = n_clusters
-
-    def embed(self, x):
-        return self.backbone(x)
-
-    def forward(self, x):
-        return self.cluster_projector(self.backbone(x))
-
-    def project(self, x):
-        """``(z, proba)``: normalised instance features and cluster probabilities."""
-        h = self.backbone(x)
-        z = l2_normalize(self.instance_projector(h))
-        return z, F.softmax(self.cluster_projector(h), dim=1)
 
 
 class MTDCCriterion(_Criterion):

@@ -97,6 +97,28 @@ class MultiHeadPseudoLabelNet(NeuralNet):
         return {"loss": loss, "y_pred": logits}
 
 
+class HeadsWarmStartNet(NeuralNet):
+    """Fits several heads to given partitions of frozen features (cross-entropy).
+
+    The module is a :class:`~skdeepcluster.nn.MultiHead`; ``features`` (n, d) and
+    ``targets`` (n_heads, n) stay on the device. Batches are sample indices: fit it on
+    the index stream to train on, in order.
+    """
+
+    def __init__(self, module, *args, features=None, targets=None, **kwargs):
+        super().__init__(module, *args, **kwargs)
+        self.features = features
+        self.targets = targets
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        idx = batch[0].to(self.device)
+        logits = self.module_(self.features[idx])  # (n_heads, B, K)
+        loss = self.criterion_(logits.flatten(0, 1), self.targets[:, idx].flatten())
+        loss.backward()
+        return {"loss": loss, "y_pred": logits}
+
+
 class FixMatchNet(NeuralNet):
     """FixMatch: supervised CE on a labelled batch (weak view) plus the masked weak-to-strong
     consistency on the unlabelled batch; all three go through one forward pass.
@@ -139,10 +161,10 @@ class FixMatchNet(NeuralNet):
 
 
 def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs, device,
-             optimizer, verbose, callbacks=(), **kwargs):
-    """A net with the package's common settings: no validation split, shuffled batches,
-    last incomplete batch dropped (BatchNorm needs > 1 sample), a progress bar when
-    ``verbose``."""
+             optimizer, verbose, callbacks=(), shuffle=True, **kwargs):
+    """A net with the package's common settings: no validation split, shuffled batches
+    (unless ``shuffle=False``), last incomplete batch dropped (BatchNorm needs > 1
+    sample), a progress bar when ``verbose``. Every net of the package is built here."""
     callbacks = list(callbacks)
     if verbose:
         callbacks.append(ProgressBar())
@@ -153,10 +175,18 @@ def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs,
         max_epochs=max_epochs,
         batch_size=max(2, min(int(batch_size), int(n_samples))),
         train_split=None,
-        iterator_train__shuffle=True,
+        iterator_train__shuffle=shuffle,
         iterator_train__drop_last=True,
         device=device,
         callbacks=callbacks,
         verbose=int(verbose),
         **kwargs,
     )
+
+
+def fit_or_initialize(net, X, y=None, **fit_params):
+    """``net.fit`` when it has epochs to run, else only ``net.initialize()`` (a stage
+    asked for 0 epochs keeps its starting network)."""
+    if net.max_epochs > 0:
+        return net.fit(X, y, **fit_params)
+    return net.initialize()

@@ -1,0 +1,130 @@
+"""SPICE's stage 2 (SPICE-Self): cluster heads on a frozen backbone, each trained on
+its own prototype pseudo-labels, and the unsupervised choice of one of them."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from sklearn.cluster import KMeans
+
+from skdeepcluster.losses import pseudo_label_cross_entropy
+from skdeepcluster.nn import MLP, FrozenBackboneHeads, MultiHead, forward_in_batches
+from skdeepcluster.selection import select_by_prototypes
+from skdeepcluster.training import (
+    HeadsCrossEntropy,
+    HeadsWarmStartNet,
+    MultiHeadPseudoLabelNet,
+    PerHeadDataset,
+    PrototypeRefresh,
+    make_net,
+)
+
+#: The k-means warm start of the heads: Adam steps and their batch size.
+WARM_START_STEPS = 300
+WARM_START_BATCH = 256
+
+
+@dataclass
+class SelfLabellingHeads:
+    """``n_heads`` heads ``d -> d -> K`` on the frozen backbone.
+
+    Each epoch has ``max(1, n // pseudo_batch_size)`` outer iterations; each draws
+    ``pseudo_batch_size`` samples, labels ``B / K`` of them per cluster and head by
+    prototypes (:class:`~skdeepcluster.training.PrototypeRefresh`) and trains every head
+    on its own labels for ``n_repeat`` passes over strong views (Adam, ``lr``).
+    ``init="kmeans"`` first fits each head to its own k-means partition of the
+    embedding. ``inference_batch_size`` batches the passes over the data.
+    """
+
+    n_heads: int
+    epochs: object
+    pseudo_batch_size: int
+    center_ratio: float
+    n_repeat: int
+    batch_size: int
+    lr: float
+    double_softmax: bool
+    init: str
+    inference_batch_size: int
+
+    def run(self, ctx, backbone, features, embedding, n_clusters):
+        """Train the heads; returns ``(net, losses)``, the skorch net and every head's
+        pseudo-label loss on the whole data set (:func:`full_data_head_losses`)."""
+        n, k = ctx.n_samples, n_clusters
+        d = backbone.out_features
+        heads = MultiHead([MLP(d, k, hidden=(d,)) for _ in range(self.n_heads)]).to(ctx.device)
+        if self.init == "kmeans":
+            self._warm_start(ctx, heads, features, embedding, k)
+        pseudo_batch = min(self.pseudo_batch_size, n)
+        per_cluster = max(1, pseudo_batch // k)
+        dataset = PerHeadDataset(ctx.X, self.n_heads, self.n_repeat * per_cluster * k)
+        refresh = PrototypeRefresh(
+            ctx.X, embedding, ctx.views, pseudo_batch, per_cluster, self.center_ratio,
+            self.n_repeat, self.inference_batch_size, ctx.rng,
+        )
+        epochs = ctx.epochs("head_epochs", self.epochs, "spice.heads")
+        net = make_net(
+            MultiHeadPseudoLabelNet,
+            FrozenBackboneHeads(backbone, heads),
+            criterion=HeadsCrossEntropy,
+            criterion__double_softmax=self.double_softmax,
+            n_samples=len(dataset),
+            batch_size=self.batch_size,
+            max_epochs=epochs * max(1, n // pseudo_batch),
+            device=ctx.device,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            verbose=ctx.verbose,
+            callbacks=[("prototype_refresh", refresh)],
+            views=ctx.views,
+        )
+        net.fit(dataset, None)
+        losses = full_data_head_losses(
+            net.module_, ctx.X, embedding, per_cluster=max(1, n // k),
+            center_ratio=self.center_ratio, double_softmax=self.double_softmax,
+            batch_size=self.inference_batch_size,
+        )
+        net.history.record("head_losses", losses.tolist())
+        return net, losses
+
+    def _warm_start(self, ctx, heads, features, embedding, n_clusters):
+        """Fit every head to its own k-means partition of the embedding (one k-means++
+        start each, so the heads differ) by cross-entropy on the frozen features."""
+        emb = embedding.cpu().numpy()
+        targets = torch.stack([
+            torch.from_numpy(KMeans(n_clusters, n_init=1,
+                                    random_state=ctx.rng.randint(2**31 - 1)).fit_predict(emb))
+            .long() for _ in heads.heads
+        ]).to(features.device)  # (n_heads, n)
+        n = features.shape[0]
+        batch = min(WARM_START_BATCH, n)
+        steps = np.concatenate([ctx.rng.randint(0, n, batch) for _ in range(WARM_START_STEPS)])
+        net = make_net(
+            HeadsWarmStartNet, heads, criterion=torch.nn.CrossEntropyLoss,
+            n_samples=steps.size, batch_size=batch, max_epochs=1, device=ctx.device,
+            optimizer=torch.optim.Adam, lr=self.lr, verbose=ctx.verbose, shuffle=False,
+            features=features, targets=targets,
+        )
+        # The data loader draws a seed from torch's generator; the warm start has no
+        # randomness of its own, so it leaves torch's stream as it found it.
+        with torch.random.fork_rng(devices=[]):
+            net.fit(steps)
+
+
+@torch.no_grad()
+def full_data_head_losses(module, X, embedding, per_cluster, center_ratio, double_softmax,
+                          batch_size):
+    """Each head's pseudo-label loss on the prototype selection over the whole data set:
+    SPICE's unsupervised head-selection score (lower is better)."""
+    device = embedding.device
+    module.eval()
+    logits = forward_in_batches(module, X, batch_size, device=device, dim=1)  # (H, n, K)
+    losses = []
+    for head_logits in logits:
+        sel = select_by_prototypes(torch.softmax(head_logits, 1), embedding, per_cluster,
+                                   center_ratio)
+        idx = torch.from_numpy(sel.indices).to(device)
+        target = torch.from_numpy(sel.labels).to(device)
+        losses.append(float(pseudo_label_cross_entropy(
+            head_logits[idx], target, double_softmax=double_softmax)))
+    return np.asarray(losses)

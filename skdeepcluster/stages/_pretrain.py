@@ -1,0 +1,56 @@
+"""Contrastive pretraining of a backbone, shared by SPICE, ClusMatch and MTDC's warm-up."""
+
+from dataclasses import dataclass
+
+import torch
+
+from skdeepcluster.nn import MLP, ContrastiveModel
+from skdeepcluster.training import ContrastiveNet, NTXentCriterion, fit_or_initialize, make_net
+
+
+def contrastive_projector(d, batchnorm=True):
+    """The projection head of contrastive pretraining: ``d -> 4d -> d`` with BatchNorm
+    (SimCLR v2 style, which decides the feature quality on small images), or with
+    ``batchnorm=False`` the plain ``d -> d -> d`` MLP (SimCLR v1 / MoCo v2)."""
+    if batchnorm:
+        return MLP(d, d, hidden=(4 * d,), batchnorm=True)
+    return MLP(d, d, hidden=(d,))
+
+
+@dataclass
+class ContrastivePretraining:
+    """SimCLR-style pretraining: NT-Xent between two strong views of every sample, with
+    in-batch negatives, Adam on the backbone and a fresh projection head.
+
+    ``epochs`` may be ``"auto"``, resolved by the ``budget`` row of
+    :data:`~skdeepcluster.training.EPOCH_BUDGETS` and stored as ``pretrain_epochs_``.
+    """
+
+    epochs: object
+    lr: float
+    temperature: float
+    batch_size: int
+    budget: str
+    batchnorm_projector: bool = True
+
+    def run(self, ctx, backbone):
+        """Train ``backbone`` (and a new projector) on ``ctx``; returns the skorch net,
+        whose ``module_`` is a :class:`~skdeepcluster.nn.ContrastiveModel`."""
+        projector = contrastive_projector(backbone.out_features, self.batchnorm_projector)
+        epochs = ctx.epochs("pretrain_epochs", self.epochs, self.budget)
+        net = make_net(
+            ContrastiveNet,
+            ContrastiveModel(backbone, projector),
+            criterion=NTXentCriterion,
+            criterion__temperature=self.temperature,
+            n_samples=ctx.n_samples,
+            batch_size=self.batch_size,
+            max_epochs=epochs,
+            device=ctx.device,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            verbose=ctx.verbose,
+            views=ctx.views,
+        )
+        fit_or_initialize(net, ctx.X)
+        return net

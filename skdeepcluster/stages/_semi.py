@@ -1,0 +1,72 @@
+"""Semi-supervised training on a small labelled set and every sample as the unlabelled
+stream: SPICE's stage 3 (FixMatch) and ClusMatch's fine-tuning."""
+
+from dataclasses import dataclass, field
+
+import torch
+
+from skdeepcluster.training import (
+    EMAUpdate,
+    cosine_decay_scheduler,
+    fit_or_initialize,
+    make_net,
+)
+
+
+@dataclass
+class SemiSupervisedTraining:
+    """FixMatch's training set-up, whatever the loss.
+
+    Each step: ``labeled_batch_size`` labelled samples (drawn with replacement) and an
+    unlabelled batch of ``unlabeled_ratio`` times as many (at most all samples), SGD
+    with Nesterov momentum 0.9 and ``weight_decay``, FixMatch's cosine schedule stepped
+    every batch, and an EMA copy of the model (``ema``), which is what predicts.
+    ``net_class`` and ``criterion`` say what a step computes.
+    """
+
+    net_class: type
+    criterion: type
+    epochs: int
+    lr: float
+    weight_decay: float
+    labeled_batch_size: int
+    unlabeled_ratio: int
+    ema_decay: float
+    ema: EMAUpdate = field(init=False)
+
+    def __post_init__(self):
+        self.ema = EMAUpdate(self.ema_decay)
+
+    def run(self, ctx, module, labeled_idx, labeled_labels, *, y=None, callbacks=(),
+            **net_params):
+        """Train ``module`` on ``ctx.X``; ``labeled_idx`` / ``labeled_labels`` form the
+        labelled pool, ``y`` is handed to the net with the unlabelled batch, and
+        ``callbacks`` run between the EMA update and the schedule. Returns
+        ``(net, model)``: the skorch net and the EMA model (``module`` when ``epochs`` is
+        0)."""
+        n = ctx.n_samples
+        unlabeled_batch = max(2, min(self.unlabeled_ratio * self.labeled_batch_size, n))
+        steps = self.epochs * max(1, n // unlabeled_batch)
+        net = make_net(
+            self.net_class,
+            module,
+            criterion=self.criterion,
+            n_samples=n,
+            batch_size=unlabeled_batch,
+            max_epochs=self.epochs,
+            device=ctx.device,
+            optimizer=torch.optim.SGD,
+            optimizer__momentum=0.9,
+            optimizer__nesterov=True,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            verbose=ctx.verbose,
+            callbacks=[("ema", self.ema), *callbacks,
+                       ("lr_schedule", cosine_decay_scheduler(steps))],
+            views=ctx.views,
+            labeled_batch_size=self.labeled_batch_size,
+            **net_params,
+        )
+        fit_or_initialize(net, ctx.X, y, labeled_X=torch.from_numpy(ctx.X[labeled_idx]),
+                          labeled_y=torch.from_numpy(labeled_labels))
+        return net, (self.ema.ema_.shadow if self.epochs > 0 else module)
