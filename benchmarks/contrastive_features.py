@@ -25,7 +25,8 @@ from skdeepcluster._input import validate_input
 from skdeepcluster.augment import ImageViews
 from skdeepcluster.nn import build_backbone, forward_in_batches, l2_normalize
 from skdeepcluster.selection import chunked_knn
-from skdeepcluster.training._pretrain import contrastive_projector, train_contrastive
+from skdeepcluster.base import FitContext
+from skdeepcluster.stages import ContrastivePretraining
 
 
 def neighbour_vote_accuracy(emb, y, k=20):
@@ -53,9 +54,11 @@ def main(argv=None):
                        value_range=(float(X.min()), float(X.max())))
     backbone = build_backbone(spec)
     t = time.perf_counter()
-    net = train_contrastive(X, backbone, contrastive_projector(backbone.out_features), views,
-                            epochs=args.epochs, temperature=0.5, lr=1e-3, batch_size=256,
-                            device=torch.device("cpu"), verbose=0)
+    ctx = FitContext(X, X, spec, None, torch.device("cpu"), np.random.RandomState(args.seed),
+                     "float32", 0)
+    ctx.views = views
+    net = ContrastivePretraining(args.epochs, 1e-3, 0.5, 256, budget="spice.pretrain").run(
+        ctx, backbone)
     fit_s = time.perf_counter() - t
     emb = l2_normalize(forward_in_batches(net.module_.backbone.eval(), torch.from_numpy(X),
                                           256)).numpy()

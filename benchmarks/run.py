@@ -97,10 +97,11 @@ def machine_info(device_arg):
 
         info["torch"] = torch.__version__
         info["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
-        from skdeepcluster.nn import cpu_bf16_enabled
+        from skdeepcluster.nn import resolve_precision
 
-        info["cpu_bf16"] = ("yes: image convolutions on the CPU in bfloat16"
-                            if cpu_bf16_enabled() else "no: float32")
+        native = resolve_precision("auto", "cpu", "image") == "bfloat16"
+        info["cpu_bf16"] = ("yes: precision='auto' runs image convolutions on the CPU in "
+                            "bfloat16" if native else "no: float32")
     except Exception as exc:  # pragma: no cover
         info["torch"] = f"unavailable ({exc})"
     import sklearn
@@ -199,8 +200,8 @@ def parse_args(argv=None):
     p.add_argument("--datasets", help="comma-separated dataset names (default: the profile's)")
     p.add_argument("--seeds", help="comma-separated seeds (default: the profile's)")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], default="auto")
-    p.add_argument("--data-home", help="dataset directory (default: $SKDEEPCLUSTER_DATA, then "
-                   "~/.cache/skdeepcluster); <repo>/../shared/data is searched too")
+    p.add_argument("--data-home", help="dataset directory (default: <repo>/../shared/data "
+                   "where it exists, else ~/.cache/skdeepcluster)")
     p.add_argument("--no-download", action="store_true", help="never download datasets")
     p.add_argument("--time-limit", type=float, help="per-run limit in seconds (overrides the "
                    "profile's per-run limits)")
@@ -266,13 +267,12 @@ def main(argv=None):
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     shared = default_shared_data()
-    if shared and not env.get("SKDEEPCLUSTER_SHARED_DATA"):
-        env["SKDEEPCLUSTER_SHARED_DATA"] = str(shared)
+    if args.data_home is None and shared is not None:
+        args.data_home = str(shared)  # the checkout's shared/data, when there is one
     if args.threads:
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                     "NUMBA_NUM_THREADS"):
             env[var] = str(args.threads)
-    os.environ.update({k: env[k] for k in ("SKDEEPCLUSTER_SHARED_DATA",) if k in env})
 
     # Check each dataset once here so a missing one gives one clear message.
     data_status = {}
@@ -285,7 +285,7 @@ def main(argv=None):
             print(f"[bench] {d}: {data_status[d]}", file=sys.stderr)
             if shared is None and d.startswith("mnist"):
                 print("[bench] hint: no <repo>/../shared/data here; pass --data-home DIR "
-                      "(a directory holding mnist/t10k-*.gz) or set SKDEEPCLUSTER_DATA",
+                      "(a directory holding mnist/t10k-*.gz)",
                       file=sys.stderr)
 
     # Peers first within each dataset: time they leave unused goes to the later runs.

@@ -10,7 +10,6 @@ Extra ``--name value`` pairs override estimator parameters (ints/floats/strings)
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -24,10 +23,10 @@ SHARED_DATA = HERE.parent.parent / "shared" / "data"
 
 
 def load(name):
-    """The harness's loader; ../shared/data is searched as ``run.py`` does."""
-    if SHARED_DATA.is_dir():
-        os.environ.setdefault("SKDEEPCLUSTER_SHARED_DATA", str(SHARED_DATA))
-    return DATASETS["mnist-test" if name == "mnist" else name].load(download=False)
+    """The harness's loader; ../shared/data is the data home where it exists, as in
+    ``run.py``."""
+    data_home = str(SHARED_DATA) if SHARED_DATA.is_dir() else None
+    return DATASETS["mnist-test" if name == "mnist" else name].load(data_home, download=False)
 
 
 def _value(text):

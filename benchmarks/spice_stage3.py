@@ -35,7 +35,7 @@ from spc_rounds import _value, load  # noqa: E402
 
 from skdeepcluster import SPICEClustering, clustering_accuracy  # noqa: E402
 from skdeepcluster.augment import make_views  # noqa: E402
-from skdeepcluster.base import ClusteringModel  # noqa: E402
+from skdeepcluster.nn import ClusteringModel  # noqa: E402
 from skdeepcluster.metrics import align_labels, matching_permutation  # noqa: E402
 from skdeepcluster.nn import MLP, forward_in_batches  # noqa: E402
 from skdeepcluster.selection import Selection  # noqa: E402

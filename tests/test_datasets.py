@@ -30,8 +30,7 @@ def no_network(monkeypatch, tmp_path):
         raise OSError(f"network disabled in tests ({url})")
 
     monkeypatch.setattr(_base, "_urlretrieve", refuse)
-    monkeypatch.delenv(_base.SHARED_DATA_ENV, raising=False)
-    monkeypatch.setenv(_base.DATA_HOME_ENV, str(tmp_path / "default_home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "default_cache"))
     from skdeepcluster.datasets import _loaders
 
     for spec in (_loaders._MNIST, _loaders._FASHION, _loaders._USPS):
@@ -155,14 +154,14 @@ def test_test_subset_needs_only_t10k_files(tmp_path):
     assert "network disabled" in msg  # the (refused) download was attempted
 
 
-def test_env_vars_and_shared_dir(tmp_path, monkeypatch):
-    make_mnist_dir(tmp_path / "envhome" / "fashion-mnist", parts=("test",))
-    monkeypatch.setenv(_base.DATA_HOME_ENV, str(tmp_path / "envhome"))
-    assert get_data_home() == tmp_path / "envhome"
-    assert len(load_fashion_mnist(subset="test", return_X_y=True)[0]) == 3
-    make_mnist_dir(tmp_path / "shared" / "mnist", parts=("test",))
-    monkeypatch.setenv(_base.SHARED_DATA_ENV, str(tmp_path / "shared"))
-    assert len(load_mnist(subset="test", return_X_y=True)[0]) == 3
+def test_no_environment_variable_chooses_the_data(tmp_path, monkeypatch):
+    # the former SKDEEPCLUSTER_DATA / SKDEEPCLUSTER_SHARED_DATA are ignored: data_home says
+    make_mnist_dir(tmp_path / "envhome" / "mnist", parts=("test",))
+    monkeypatch.setenv("SKDEEPCLUSTER_DATA", str(tmp_path / "envhome"))
+    monkeypatch.setenv("SKDEEPCLUSTER_SHARED_DATA", str(tmp_path / "envhome"))
+    with pytest.raises(FileNotFoundError):
+        load_mnist(subset="test", return_X_y=True, download_if_missing=False)
+    assert len(load_mnist(subset="test", data_home=tmp_path / "envhome").data) == 3
 
 
 def test_system_dir_searched(tmp_path, monkeypatch):
@@ -174,7 +173,6 @@ def test_system_dir_searched(tmp_path, monkeypatch):
 
 
 def test_default_data_home(monkeypatch, tmp_path):
-    monkeypatch.delenv(_base.DATA_HOME_ENV)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert get_data_home() == tmp_path / "xdg" / "skdeepcluster"
 

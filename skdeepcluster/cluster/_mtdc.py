@@ -8,7 +8,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skdeepcluster.base import BaseDeepClusterer
 from skdeepcluster.nn import MTDCModel, build_backbone
-from skdeepcluster.training import MTDCCriterion, MTDCNet, fit_or_initialize, make_net
+from skdeepcluster.stages import train_on_views
+from skdeepcluster.training import MTDCCriterion, MTDCNet
 
 
 class MutualTaughtClustering(BaseDeepClusterer):
@@ -137,28 +138,14 @@ class MutualTaughtClustering(BaseDeepClusterer):
         return MTDCModel(backbone, self.n_clusters, feature_dim=self.feature_dim)
 
     def _train(self, ctx, module, epochs, *, bce_weight, pcl_weight, top_r):
-        net = make_net(
-            MTDCNet,
-            module,
+        return train_on_views(
+            ctx, MTDCNet, module, epochs=epochs, lr=self.lr, batch_size=self.batch_size,
             criterion=MTDCCriterion,
             criterion__instance_temperature=self.instance_temperature,
             criterion__cluster_temperature=self.cluster_temperature,
-            criterion__bce_weight=bce_weight,
-            criterion__bce_direction=self.bce_direction,
-            criterion__pcl_weight=pcl_weight,
-            criterion__top_r=top_r,
-            criterion__pcl_temperature=self.pcl_temperature,
-            n_samples=ctx.n_samples,
-            batch_size=self.batch_size,
-            max_epochs=epochs,
-            device=ctx.device,
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            verbose=ctx.verbose,
-            views=ctx.views,
-        )
-        fit_or_initialize(net, ctx.X)
-        return net
+            criterion__bce_weight=bce_weight, criterion__bce_direction=self.bce_direction,
+            criterion__pcl_weight=pcl_weight, criterion__top_r=top_r,
+            criterion__pcl_temperature=self.pcl_temperature)
 
 
 def _checked_copy(model, spec, n_clusters):

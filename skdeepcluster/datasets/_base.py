@@ -12,21 +12,17 @@ from pathlib import Path
 
 from skdeepcluster.datasets._formats import DatasetFileError
 
-__all__ = ["get_data_home", "RemoteFile", "DATA_HOME_ENV", "SHARED_DATA_ENV", "SUBSETS"]
+__all__ = ["get_data_home", "RemoteFile", "SUBSETS"]
 
-DATA_HOME_ENV = "SKDEEPCLUSTER_DATA"
-SHARED_DATA_ENV = "SKDEEPCLUSTER_SHARED_DATA"
 SUBSETS = ("train", "test", "all")
 
 
 def get_data_home(data_home=None) -> Path:
     """Directory where downloaded datasets are cached (not created here).
 
-    Order: the ``data_home`` argument, the ``SKDEEPCLUSTER_DATA`` environment
-    variable, then ``$XDG_CACHE_HOME/skdeepcluster`` (``~/.cache/skdeepcluster``).
+    The ``data_home`` argument, else ``$XDG_CACHE_HOME/skdeepcluster``
+    (``~/.cache/skdeepcluster``).
     """
-    if data_home is None:
-        data_home = os.environ.get(DATA_HOME_ENV) or None
     if data_home is None:
         cache = os.environ.get("XDG_CACHE_HOME") or os.path.join("~", ".cache")
         data_home = os.path.join(cache, "skdeepcluster")
@@ -123,9 +119,6 @@ class DatasetSpec:
 def search_dirs(spec: DatasetSpec, data_home=None) -> list[Path]:
     """Directories searched for ``spec``'s files, in order."""
     roots = [get_data_home(data_home)]
-    shared = os.environ.get(SHARED_DATA_ENV)
-    if shared:
-        roots.append(Path(os.path.expanduser(shared)))
     dirs = []
     for root in roots:
         for sub in spec.subdirs:
@@ -172,8 +165,8 @@ def locate(spec: DatasetSpec, subset_part: str, data_home=None, download_if_miss
     msg = (
         f"{spec.name} ({subset_part} set) not found: need the file(s) {wanted} in one of "
         + ", ".join(str(d) for d in dirs)
-        + f". Put them into {target} (or point data_home / ${DATA_HOME_ENV} or "
-        f"${SHARED_DATA_ENV} at a directory containing '{spec.subdirs[0]}/')."
+        + f". Put them into {target} (or point data_home at a directory containing "
+        f"'{spec.subdirs[0]}/')."
     )
     if download_error is not None:
         msg += f" Downloading failed: {download_error}"

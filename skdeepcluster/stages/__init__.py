@@ -7,7 +7,11 @@ from skdeepcluster.stages._base_clustering import BaseClustering, default_base, 
 from skdeepcluster.stages._ensemble import EnsembleRounds, MemberTraining, head_augmentation
 from skdeepcluster.stages._heads import SelfLabellingHeads, full_data_head_losses
 from skdeepcluster.stages._latent import LatentClustering, cluster_latent, hdbscan_exactly_k
-from skdeepcluster.stages._pretrain import ContrastivePretraining, contrastive_projector
+from skdeepcluster.stages._pretrain import (
+    ContrastivePretraining,
+    contrastive_projector,
+    train_on_views,
+)
 from skdeepcluster.stages._semi import SemiSupervisedTraining
 
 __all__ = [
@@ -25,4 +29,5 @@ __all__ = [
     "full_data_head_losses",
     "hdbscan_exactly_k",
     "head_augmentation",
+    "train_on_views",
 ]

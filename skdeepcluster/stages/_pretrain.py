@@ -1,4 +1,5 @@
-"""Contrastive pretraining of a backbone, shared by SPICE, ClusMatch and MTDC's warm-up."""
+"""Contrastive pretraining of a backbone (SPICE, ClusMatch), and the Adam run over
+strong views it shares with MTDC."""
 
 from dataclasses import dataclass
 
@@ -38,19 +39,19 @@ class ContrastivePretraining:
         whose ``module_`` is a :class:`~skdeepcluster.nn.ContrastiveModel`."""
         projector = contrastive_projector(backbone.out_features, self.batchnorm_projector)
         epochs = ctx.epochs("pretrain_epochs", self.epochs, self.budget)
-        net = make_net(
-            ContrastiveNet,
-            ContrastiveModel(backbone, projector),
-            criterion=NTXentCriterion,
-            criterion__temperature=self.temperature,
-            n_samples=ctx.n_samples,
-            batch_size=self.batch_size,
-            max_epochs=epochs,
-            device=ctx.device,
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            verbose=ctx.verbose,
-            views=ctx.views,
-        )
-        fit_or_initialize(net, ctx.X)
-        return net
+        return train_on_views(
+            ctx, ContrastiveNet, ContrastiveModel(backbone, projector), epochs=epochs,
+            lr=self.lr, batch_size=self.batch_size, criterion=NTXentCriterion,
+            criterion__temperature=self.temperature)
+
+
+def train_on_views(ctx, net_class, module, *, epochs, lr, batch_size, **net_params):
+    """Fit ``net_class`` on ``ctx.X`` with Adam, its steps drawing ``ctx.views``
+    (contrastive pretraining, MTDC); with ``epochs=0`` the net is only initialised."""
+    net = make_net(
+        net_class, module, n_samples=ctx.n_samples, batch_size=batch_size,
+        max_epochs=epochs, device=ctx.device, optimizer=torch.optim.Adam, lr=lr,
+        verbose=ctx.verbose, views=ctx.views, **net_params,
+    )
+    fit_or_initialize(net, ctx.X)
+    return net

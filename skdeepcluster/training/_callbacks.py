@@ -14,6 +14,13 @@ from skdeepcluster.nn import ExponentialMovingAverage, forward_in_batches, l2_no
 from skdeepcluster.selection import select_by_prototypes
 
 
+def _store_params(callback, params):
+    """Keep a callback's constructor arguments (skorch's ``get_params`` reads them)."""
+    for name, value in params.items():
+        if name != "self":
+            setattr(callback, name, value)
+
+
 class EMAUpdate(Callback):
     """Keeps ``ema_``, an exponential moving average of the net's module, updated after
     every training batch.
@@ -73,15 +80,7 @@ class PrototypeRefresh(Callback):
 
     def __init__(self, X, embedding, views, pseudo_batch, per_cluster, center_ratio,
                  n_repeat, batch_size, rng):
-        self.X = X
-        self.embedding = embedding
-        self.views = views
-        self.pseudo_batch = pseudo_batch
-        self.per_cluster = per_cluster
-        self.center_ratio = center_ratio
-        self.n_repeat = n_repeat
-        self.batch_size = batch_size
-        self.rng = rng
+        _store_params(self, locals())
 
     @torch.no_grad()
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
@@ -145,16 +144,7 @@ class KMeansRefresh(Callback):
 
     def __init__(self, X, labeled_idx, labeled_labels, n_clusters, ema, every_epochs=1,
                  features="backbone", batch_size=512, n_init=3, random_state=None):
-        self.X = X
-        self.labeled_idx = labeled_idx
-        self.labeled_labels = labeled_labels
-        self.n_clusters = n_clusters
-        self.ema = ema
-        self.every_epochs = every_epochs
-        self.features = features
-        self.batch_size = batch_size
-        self.n_init = n_init
-        self.random_state = random_state
+        _store_params(self, locals())
 
     @torch.no_grad()
     def refresh(self, net):
