@@ -48,12 +48,18 @@ def _normalise_image_shape(image_shape):
     return (1, *shape) if len(shape) == 2 else shape
 
 
-def validate_input(estimator, X, *, reset, image_shape=None, min_samples=1):
-    """Check ``X`` and return ``(array, spec)`` with ``array`` float32 of shape (n, *spec.shape).
+#: Images with a side below this many pixels are refused (no image views or CNN for them).
+MIN_IMAGE_SIDE = 4
 
-    On ``reset=True`` (fit) this sets ``n_features_in_`` (and ``feature_names_in_`` for
-    DataFrames) exactly as sklearn's ``validate_data`` does; on ``reset=False`` it checks
-    the input against what was seen in ``fit``.
+
+def validate_input(estimator, X, *, reset, image_shape=None, min_samples=1, dtype=np.float32):
+    """Check ``X`` and return ``(array, spec)``, ``array`` of shape (n, *spec.shape).
+
+    ``array`` is cast to ``dtype``; ``dtype=None`` keeps the float precision of the input
+    (float32 or float64), for scaling in float64 before the cast. On ``reset=True``
+    (fit) this sets ``n_features_in_`` (and ``feature_names_in_`` for DataFrames)
+    exactly as sklearn's ``validate_data`` does; on ``reset=False`` it checks the input
+    against what was seen in ``fit``.
     """
     ndim = getattr(X, "ndim", None)
     if ndim is not None and ndim >= 3:
@@ -70,6 +76,7 @@ def validate_input(estimator, X, *, reset, image_shape=None, min_samples=1):
             )
         shape = X.shape[1:] if X.ndim == 4 else (1, *X.shape[1:])
         if reset:
+            _check_image_layout(X.shape, shape)
             estimator.n_features_in_ = int(np.prod(shape))
             if hasattr(estimator, "feature_names_in_"):
                 del estimator.feature_names_in_
@@ -95,13 +102,28 @@ def validate_input(estimator, X, *, reset, image_shape=None, min_samples=1):
                         f"image_shape={tuple(image_shape)} holds {int(np.prod(shape))} values "
                         f"per sample, but X has {X.shape[1]} features."
                     )
+                _check_image_layout(X.shape, shape)
                 spec = InputSpec("image", shape)
             else:
                 spec = InputSpec("vector", (X.shape[1],))
         else:
             spec = estimator._input_spec
-    X = np.ascontiguousarray(X, dtype=np.float32).reshape((X.shape[0], *spec.shape))
+    X = np.ascontiguousarray(X, dtype=dtype).reshape((X.shape[0], *spec.shape))
     return X, spec
+
+
+def _check_image_layout(array_shape, image_shape):
+    """Refuse image input the CNN cannot take: channels-last arrays and tiny images."""
+    c, h, w = image_shape
+    if len(array_shape) == 4 and array_shape[-1] in (1, 3, 4) and c not in (1, 3, 4):
+        raise ValueError(
+            f"X of shape {tuple(array_shape)} looks channels-last (n, H, W, C); images must "
+            "be (n, C, H, W): pass X.transpose(0, 3, 1, 2).")
+    if min(h, w) < MIN_IMAGE_SIDE:
+        raise ValueError(
+            f"X of shape {tuple(array_shape)} holds images of {h}x{w} pixels; the image path "
+            f"needs at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE}. For vectors, pass a 2-D "
+            "array (n_samples, n_features).")
 
 
 def resolve_device(device):

@@ -17,7 +17,13 @@ from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClusterMixin, TransformerMixin, _fit_context
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    ClusterMixin,
+    TransformerMixin,
+    _fit_context,
+)
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -28,8 +34,11 @@ from skdeepcluster.augment import make_views
 from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
 from skdeepcluster.training import resolve_epochs
 
-#: Columns whose standard deviation is below this are treated as constant when scaling.
-_MIN_FEATURE_STD = 1e-6
+#: A column whose standard deviation is at most this fraction of its largest magnitude is
+#: constant (float64 rounding, not information); it is scaled to 0.
+_CONSTANT_RELATIVE_STD = 1e-10
+#: Rows standardised at a time (float64 work space stays small).
+_SCALING_CHUNK = 65536
 #: Passes over whole data sets (predict, the final label pass) use at least this batch.
 MIN_INFERENCE_BATCH = 512
 #: Key of the pickled state of an estimator fitted on a GPU (see ``__getstate__``).
@@ -83,6 +92,7 @@ class FitContext:
     rng: np.random.RandomState
     precision: str
     verbose: int
+    name: str = "estimator"  # the estimator's class name, for messages
     resolved: dict = field(default_factory=dict)
 
     @property
@@ -108,7 +118,8 @@ class FitContext:
         return self.resolve(name, resolve_epochs(value, budget, self.n_samples, self.spec.kind))
 
 
-class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator, ABC):
+class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, TransformerMixin,
+                        BaseEstimator, ABC):
     """Shared parameters and the fit/predict template of all deep clusterers.
 
     Subclasses declare their own ``__init__`` (sklearn needs explicit parameters),
@@ -168,7 +179,8 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator, ABC):
         return self
 
     def _fit_transactional(self, X_raw):
-        X, spec = validate_input(self, X_raw, reset=True, image_shape=self.image_shape)
+        X, spec = validate_input(self, X_raw, reset=True, image_shape=self.image_shape,
+                                 dtype=None)
         if X.shape[0] < self.n_clusters:
             raise ValueError(
                 f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
@@ -178,13 +190,27 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator, ABC):
         X = _apply_scaling(X, scaling)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         ctx = FitContext(X, X_raw, spec, scaling, device, np.random.RandomState(seed),
-                         self._resolve_precision(device, spec), self.verbose)
+                         self._resolve_precision(device, spec), self.verbose,
+                         type(self).__name__)
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)
             fitted = self._fit_stages(ctx)
+        if "views" in vars(ctx):  # the fitted nets keep the views: not the training rows
+            ctx.views.release_data()
         module = fitted["module_"].eval()
-        fitted["labels_"] = np.argmax(_batched_forward(module, X, device, self.batch_size), 1)
+        logits = _batched_forward(module, X, device, self.batch_size)
+        if not np.all(np.isfinite(logits)):
+            raise FloatingPointError(
+                f"{ctx.name}: the trained network gives non-finite outputs on the training "
+                "data; the training diverged. Try lower learning rates.")
+        fitted["labels_"] = np.argmax(logits, 1)
+        n_found = np.unique(fitted["labels_"]).size
+        if n_found < self.n_clusters:
+            warn_user(f"{ctx.name} found {n_found} distinct cluster(s) for n_clusters="
+                      f"{self.n_clusters}: the data may hold fewer distinct groups (are "
+                      "many rows identical?), or the training collapsed.")
+        fitted["_n_features_out"] = _batched_forward(module, X[:2], device, 2, "embed").shape[1]
         fitted.update({f"{name}_": value for name, value in ctx.resolved.items()})
         fitted.update(device_=device, precision_=ctx.precision, _input_spec=spec,
                       _scaling=scaling)
@@ -216,7 +242,7 @@ class BaseDeepClusterer(ClusterMixin, TransformerMixin, BaseEstimator, ABC):
     # ------------------------------------------------------------------ inference
     def _validated(self, X):
         check_is_fitted(self, "module_")
-        X, _ = validate_input(self, X, reset=False)
+        X, _ = validate_input(self, X, reset=False, dtype=None)
         return _apply_scaling(X, self._scaling)
 
     def predict_proba(self, X):
@@ -322,22 +348,33 @@ def _trainable_copy(module):
 
 
 def _fit_scaling(X, kind):
-    """Per-feature standardisation for vectors; images keep their pixel range."""
+    """Per-feature (mean, std) in float64 for vectors; images keep their pixel range.
+    Constant columns (see ``_CONSTANT_RELATIVE_STD``) get std 1, so they scale to 0."""
     if kind != "vector":
         return None
-    mean = X.mean(axis=0)
-    std = X.std(axis=0)
-    if np.any(std < _MIN_FEATURE_STD):
-        warn_user(f"{int(np.sum(std < _MIN_FEATURE_STD))} feature(s) of X are constant; "
-                  "they carry no information for clustering.")
-    return mean.astype(np.float32), np.maximum(std, _MIN_FEATURE_STD).astype(np.float32)
+    mean = X.mean(axis=0, dtype=np.float64)
+    std = X.std(axis=0, dtype=np.float64)
+    magnitude = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
+    constant = std <= _CONSTANT_RELATIVE_STD * magnitude
+    if np.any(constant):
+        warn_user(f"{int(np.sum(constant))} feature(s) of X are constant; they carry no "
+                  "information for clustering.")
+    return mean, np.where(constant, 1.0, std)
 
 
 def _apply_scaling(X, scaling):
-    if scaling is None:
-        return X
-    mean, std = scaling
-    return (X - mean) / std
+    """``X`` standardised in float64 (vectors) and cast to float32, in row chunks."""
+    out = np.empty(X.shape, dtype=np.float32)
+    for start in range(0, X.shape[0], _SCALING_CHUNK):
+        block = X[start : start + _SCALING_CHUNK]
+        if scaling is not None:
+            block = (block.astype(np.float64) - scaling[0]) / scaling[1]
+        out[start : start + _SCALING_CHUNK] = block
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            "X has values beyond float32's range (about 3.4e38) after standardisation "
+            "with the training data's mean and scale; the networks compute in float32.")
+    return out
 
 
 @torch.no_grad()

@@ -131,4 +131,4 @@ def test_user_backbone_is_used_and_copied(blobs):
 
 def test_user_backbone_must_return_2d(blobs):
     with pytest.raises(ValueError, match="backbone must return a 2-D tensor"):
-        tiny(backbone=torch.nn.Identity()).fit(blobs[0][:, :, None])
+        tiny(backbone=torch.nn.Identity()).fit(np.random.RandomState(0).rand(30, 1, 4, 4))

@@ -121,6 +121,9 @@ class ImageViews:
         self.hflip = hflip
         self.value_range = value_range
 
+    def release_data(self):
+        """Nothing to drop: image views keep no training data."""
+
     def weak(self, x):
         return random_affine(x, translate=self.weak_translate, hflip=self.hflip)
 

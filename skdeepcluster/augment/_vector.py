@@ -67,6 +67,10 @@ class VectorViews:
         self.strong_mask = strong_mask
         self.strong_resample = strong_resample
 
+    def release_data(self):
+        """Drop the training rows (``pool``) once training is over."""
+        self.pool = None
+
     def weak(self, x):
         return gaussian_noise(x, self.weak_noise)
 

@@ -43,7 +43,8 @@ class ClusMatch(BaseDeepClusterer):
     base_estimator : estimator or None, default=None
         The clustering to improve (KMeans, GaussianMixture, a skdeepcluster estimator):
         a clone is fitted on ``X`` as passed (images flattened unless it takes 3-D
-        input); at most ``n_clusters`` clusters; noise (< 0) is never labelled.
+        input); at most ``n_clusters`` clusters (ids may be strings; numeric ids < 0 are
+        noise, never labelled).
     base_prefit : bool, default=False
         Use ``base_estimator`` as fitted: its ``predict(X)``, else its ``labels_``.
     base_network : {"auto", "pretrain"}, default="auto"
@@ -82,8 +83,7 @@ class ClusMatch(BaseDeepClusterer):
     {shared_attributes}
     base_estimator_, base_labels_ : the fitted base and its labels (noise included)
     labeled_idx_, labeled_labels_ : ndarray of int, shape (n_labeled,)
-    positive_thresholds_, negative_thresholds_ : ndarray, (K,) and (K, K)
-    kmeans_labels_ : ndarray of shape (n_samples,)
+    positive_thresholds_, negative_thresholds_, kmeans_labels_ : ndarray, (K,), (K, K), (n,)
     pretrain_net_, net_, base_network_ : the nets; fine-tuned from the base's network?
     *_epochs_, labeled_per_cluster_, slow_lr_, positive_weight_, kmeans_weight_ : resolved
 
@@ -226,7 +226,8 @@ class ClusMatch(BaseDeepClusterer):
         epochs = ctx.epochs("finetune_epochs", self.finetune_epochs, "clusmatch.finetune")
         stage = SemiSupervisedTraining(
             ClusMatchNet, ClusMatchCriterion, epochs, self.fast_lr, self.weight_decay,
-            self.labeled_batch_size, self.unlabeled_ratio, self.ema_decay)
+            self.labeled_batch_size, self.unlabeled_ratio, self.ema_decay,
+            lr_param="fast_lr or slow_lr")
         refresh = KMeansRefresh(
             torch.from_numpy(ctx.X), sel.indices, sel.labels, self.n_clusters, stage.ema,
             every_epochs=self.kmeans_refresh_epochs, features=self.kmeans_features,

@@ -124,11 +124,11 @@ class MutualTaughtClustering(BaseDeepClusterer):
         pretrain_net = None
         if isinstance(self.init, str) and self.init == "contrastive" and self.pretrain_epochs:
             pretrain_net = self._train(ctx, module, self.pretrain_epochs, bce_weight=0.0,
-                                       pcl_weight=0.0, top_r=top_r)
+                                       pcl_weight=0.0, top_r=top_r, stage="warm-up")
             module = pretrain_net.module_
         epochs = ctx.epochs("epochs", self.epochs, "mtdc.train")
         net = self._train(ctx, module, epochs, bce_weight=self.bce_weight,
-                          pcl_weight=self.pcl_weight, top_r=top_r)
+                          pcl_weight=self.pcl_weight, top_r=top_r, stage="training")
         return {"module_": net.module_, "net_": net, "pretrain_net_": pretrain_net}
 
     def _initial_module(self, ctx):
@@ -137,10 +137,10 @@ class MutualTaughtClustering(BaseDeepClusterer):
         backbone = build_backbone(ctx.spec, self.backbone, precision=ctx.precision)
         return MTDCModel(backbone, self.n_clusters, feature_dim=self.feature_dim)
 
-    def _train(self, ctx, module, epochs, *, bce_weight, pcl_weight, top_r):
+    def _train(self, ctx, module, epochs, *, bce_weight, pcl_weight, top_r, stage):
         return train_on_views(
             ctx, MTDCNet, module, epochs=epochs, lr=self.lr, batch_size=self.batch_size,
-            criterion=MTDCCriterion,
+            stage=stage, lr_param="lr", criterion=MTDCCriterion,
             criterion__instance_temperature=self.instance_temperature,
             criterion__cluster_temperature=self.cluster_temperature,
             criterion__bce_weight=bce_weight, criterion__bce_direction=self.bce_direction,

@@ -58,8 +58,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
         ``"auto"``: on images the heads classify warped copies of the agreed samples.
     batch_size : int, default=64
     n_jobs : int, default=None
-        Members trained and clustered in parallel with joblib (``None``: 1, unless in a
-        ``joblib.parallel_config`` context).
+        Members (each on one thread, so labels do not depend on the thread count)
+        trained and clustered in parallel by joblib (``None``: 1, or a parallel_config's).
     {shared_parameters}
 
     Attributes
@@ -115,7 +115,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
         "min_agreement": [Interval(Real, 0, 1, closed="right")],
         "concat_member": ["boolean"],
         "augment": [StrOptions({"auto", "none"})],
-        "n_jobs": [None, Integral],
+        "n_jobs": [None, Interval(Integral, 1, None, closed="left"),
+                   Interval(Integral, None, -1, closed="right")],
     }
     _parameter_constraints.pop("backbone")
 

@@ -68,8 +68,6 @@ class SPICEClustering(BaseDeepClusterer):
     Attributes
     ----------
     {shared_attributes}
-    embedding_ : ndarray of shape (n_samples, d)
-        Stage-1 L2-normalised representation of the training data.
     selected_head_, head_losses_ : int, ndarray of shape (n_heads,)
     self_labels_, reliable_mask_ : ndarray of shape (n_samples,): stage-2 labels, reliable
     reliable_labels_ : ndarray of shape (n_reliable,), for ``X[reliable_mask_]``
@@ -167,7 +165,6 @@ class SPICEClustering(BaseDeepClusterer):
         fitted = {
             "feature_net_": feature_net,
             "head_net_": head_net,
-            "embedding_": embedding.cpu().numpy(),
             "selected_head_": selected,
             "head_losses_": np.asarray(head_losses),
             "self_labels_": proba.argmax(1).cpu().numpy(),
@@ -181,7 +178,7 @@ class SPICEClustering(BaseDeepClusterer):
         semi = SemiSupervisedTraining(
             FixMatchNet, FixMatchCriterion, semi_epochs, self.semi_lr, weight_decay=5e-4,
             labeled_batch_size=self.labeled_batch_size, unlabeled_ratio=self.unlabeled_ratio,
-            ema_decay=self.ema_decay)
+            ema_decay=self.ema_decay, lr_param="semi_lr")
         semi_net, module = semi.run(
             ctx, self._semi_start(ctx, self_model), reliable.indices, reliable.labels,
             criterion__threshold=self.fixmatch_threshold, criterion__lambda_u=self.lambda_u)

@@ -90,6 +90,8 @@ def _fit_base(estimator, X, prefit):
             f"base_estimator {type(base).__name__} gives no labels: it needs "
             "fit_predict, labels_ or predict.")
     labels = np.asarray(labels)
+    if not np.issubdtype(labels.dtype, np.number):  # e.g. string ids: number them
+        labels = np.unique(labels, return_inverse=True)[1].reshape(-1)
     if labels.shape != (n,):
         raise ValueError(
             f"base_estimator gave labels of shape {labels.shape}, expected ({n},); "

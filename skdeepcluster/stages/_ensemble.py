@@ -6,7 +6,7 @@ import functools
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 
 from skdeepcluster.augment import random_affine
 from skdeepcluster.nn import AutoencoderEnsemble
@@ -25,8 +25,8 @@ def head_augmentation(spec):
 @dataclass
 class MemberTraining:
     """How every member trains: Adam (a fresh state per call), reconstruction on all
-    samples and cross-entropy of its head on the pseudo-labelled ones; members run in
-    parallel through joblib with ``n_jobs`` (one torch thread each when parallel)."""
+    samples and cross-entropy of its head on the pseudo-labelled ones, on one thread;
+    members run in parallel through joblib with ``n_jobs``."""
 
     batch_size: int
     lr: float
@@ -40,12 +40,12 @@ class MemberTraining:
     def run(self, ctx, members, targets, epochs, augment=None):
         """Train each member ``epochs`` epochs on ``targets`` (-1: no pseudo-label)."""
         seeds = ctx.rng.randint(np.iinfo(np.int32).max, size=len(members))
-        threads = 1 if effective_n_jobs(self.n_jobs) > 1 else None
         return self.parallel()(
             delayed(train_autoencoder)(
                 m, ctx.X, targets, int(s), epochs=epochs, batch_size=self.batch_size,
                 lr=self.lr, noise_scale=self.noise_scale, reconstruction=self.reconstruction,
-                augment=augment, device=ctx.device, n_threads=threads,
+                augment=augment, device=ctx.device,
+                stage=f"{ctx.name} member training",
             )
             for m, s in zip(members, seeds, strict=True)
         )

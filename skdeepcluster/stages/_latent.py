@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from skdeepcluster._warnings import warn_user
+from skdeepcluster.training import single_threaded
 
 #: Below this many samples UMAP is replaced by PCA (its graph is too small to be useful).
 MIN_UMAP_SAMPLES = 100
@@ -50,11 +51,12 @@ class LatentClustering:
                                 self.umap_epochs, self.clusterer, self.n_init)
 
     def __call__(self, z, seed):
-        return cluster_latent(
-            z, self.n_clusters, projection=self.projection, clusterer=self.clusterer,
-            n_neighbors=self.umap_n_neighbors, n_components=self.projection_dim,
-            n_epochs=self.umap_epochs, n_init=self.n_init, seed=seed,
-        )
+        with single_threaded():  # labels must not depend on the machine's thread count
+            return cluster_latent(
+                z, self.n_clusters, projection=self.projection, clusterer=self.clusterer,
+                n_neighbors=self.umap_n_neighbors, n_components=self.projection_dim,
+                n_epochs=self.umap_epochs, n_init=self.n_init, seed=seed,
+            )
 
 
 def cluster_latent(z, n_clusters, *, projection="umap", clusterer="gmm", n_neighbors=15,

@@ -41,17 +41,21 @@ class ContrastivePretraining:
         epochs = ctx.epochs("pretrain_epochs", self.epochs, self.budget)
         return train_on_views(
             ctx, ContrastiveNet, ContrastiveModel(backbone, projector), epochs=epochs,
-            lr=self.lr, batch_size=self.batch_size, criterion=NTXentCriterion,
+            lr=self.lr, batch_size=self.batch_size, stage="contrastive pretraining",
+            lr_param="pretrain_lr", criterion=NTXentCriterion,
             criterion__temperature=self.temperature)
 
 
-def train_on_views(ctx, net_class, module, *, epochs, lr, batch_size, **net_params):
+def train_on_views(ctx, net_class, module, *, epochs, lr, batch_size, stage, lr_param,
+                   **net_params):
     """Fit ``net_class`` on ``ctx.X`` with Adam, its steps drawing ``ctx.views``
-    (contrastive pretraining, MTDC); with ``epochs=0`` the net is only initialised."""
+    (contrastive pretraining, MTDC); with ``epochs=0`` the net is only initialised.
+    ``stage`` and ``lr_param`` name the run and its learning rate in errors."""
     net = make_net(
         net_class, module, n_samples=ctx.n_samples, batch_size=batch_size,
         max_epochs=epochs, device=ctx.device, optimizer=torch.optim.Adam, lr=lr,
-        verbose=ctx.verbose, views=ctx.views, **net_params,
+        verbose=ctx.verbose, stage=f"{ctx.name} {stage}", lr_param=lr_param,
+        views=ctx.views, **net_params,
     )
     fit_or_initialize(net, ctx.X)
     return net

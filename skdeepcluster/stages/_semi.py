@@ -32,6 +32,7 @@ class SemiSupervisedTraining:
     labeled_batch_size: int
     unlabeled_ratio: int
     ema_decay: float
+    lr_param: str = "lr"
     ema: EMAUpdate = field(init=False)
 
     def __post_init__(self):
@@ -61,6 +62,8 @@ class SemiSupervisedTraining:
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             verbose=ctx.verbose,
+            stage=f"{ctx.name} semi-supervised training",
+            lr_param=self.lr_param,
             callbacks=[("ema", self.ema), *callbacks,
                        ("lr_schedule", cosine_decay_scheduler(steps))],
             views=ctx.views,

@@ -13,6 +13,7 @@ from skdeepcluster.training._callbacks import (
 from skdeepcluster.training._clusmatch_net import ClusMatchCriterion, ClusMatchNet
 from skdeepcluster.training._datasets import PerHeadDataset
 from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCNet
+from skdeepcluster.training._threads import single_threaded
 from skdeepcluster.training._nets import (
     ContrastiveNet,
     FixMatchCriterion,
@@ -21,6 +22,7 @@ from skdeepcluster.training._nets import (
     HeadsWarmStartNet,
     MultiHeadPseudoLabelNet,
     NTXentCriterion,
+    TrainingGuard,
     fit_or_initialize,
     make_net,
 )
@@ -43,11 +45,13 @@ __all__ = [
     "NTXentCriterion",
     "PerHeadDataset",
     "PrototypeRefresh",
+    "TrainingGuard",
     "align_kmeans_labels",
     "cosine_decay_scheduler",
     "encode",
     "fit_or_initialize",
     "make_net",
     "resolve_epochs",
+    "single_threaded",
     "train_autoencoder",
 ]

@@ -11,6 +11,7 @@ from skorch import NeuralNet
 from skdeepcluster.losses import latent_noise, spc_loss
 from skdeepcluster.nn import forward_in_batches
 from skdeepcluster.training._nets import make_net
+from skdeepcluster.training._threads import single_threaded
 
 #: Members encode the data in batches of this many samples.
 ENCODE_BATCH = 1024
@@ -70,19 +71,18 @@ class AutoencoderNet(NeuralNet):
 
 
 def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_scale,
-                      device, reconstruction="l1", augment=None, n_threads=None):
+                      device, reconstruction="l1", augment=None,
+                      stage="autoencoder training"):
     """Train ``module`` for ``epochs`` on ``X`` with pseudo-labels ``labels`` (-1: none).
 
     Adam with a fresh state per call, shuffled batches (last incomplete one dropped),
-    torch seeded with ``seed`` inside a forked RNG. ``n_threads`` caps torch's intra-op
-    threads for the call (1 in parallel workers). Returns the trained module.
+    torch seeded with ``seed`` inside a forked RNG, on one thread (the result does not
+    depend on the machine's thread count; ensembles parallelise over members instead).
+    Returns the trained module.
     """
     if epochs == 0:
         return module
-    previous_threads = torch.get_num_threads()
-    if n_threads is not None:
-        torch.set_num_threads(n_threads)
-    try:
+    with single_threaded():
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             net = make_net(
@@ -98,18 +98,20 @@ def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_
                 optimizer__fused=_FUSED_ADAM,
                 lr=lr,
                 verbose=0,
+                stage=stage,
+                lr_param="lr",
                 noise_scale=noise_scale,
                 augment=augment,
             )
             net.fit(X, labels)
-    finally:
-        torch.set_num_threads(previous_threads)
     return net.module_.cpu() if torch.device(device).type != "cpu" else net.module_
 
 
 @torch.no_grad()
 def encode(module, X, device, batch_size=ENCODE_BATCH):
-    """Latent codes of ``X`` (numpy float32) in eval mode, as a float32 numpy array."""
+    """Latent codes of ``X`` (numpy float32) in eval mode, as a float32 numpy array,
+    computed on one thread (see :func:`train_autoencoder`)."""
     module = module.to(device).eval()
-    return forward_in_batches(lambda x: module.encode(x).float().cpu(), X, batch_size,
-                              device=device).numpy()
+    with single_threaded():
+        return forward_in_batches(lambda x: module.encode(x).float().cpu(), X, batch_size,
+                                  device=device).numpy()

@@ -3,9 +3,11 @@
 made on the net's device.
 """
 
+import math
+
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import ProgressBar
+from skorch.callbacks import Callback, ProgressBar
 
 from skdeepcluster.losses import (
     fixmatch_consistency_loss,
@@ -160,14 +162,51 @@ class FixMatchNet(NeuralNet):
         return {"loss": loss, "y_pred": logits_weak}
 
 
+class TrainingGuard(Callback):
+    """Makes an interrupted or diverging training run fail instead of ending quietly.
+
+    skorch ends ``fit`` without a word on ``KeyboardInterrupt``; a run that ends before
+    its last epoch re-raises it here, so an under-trained network never passes as
+    fitted. A batch loss that is not finite stops the run with a ``FloatingPointError``
+    naming ``stage`` and the learning-rate parameter ``lr_param`` to lower.
+    """
+
+    def __init__(self, stage, lr_param=None):
+        self.stage = stage
+        self.lr_param = lr_param
+
+    def on_train_begin(self, net, **kwargs):
+        self.epochs_done_ = 0
+
+    def on_batch_end(self, net, training=True, **kwargs):
+        if training:
+            loss = net.history[-1, "batches", -1, "train_loss"]  # recorded by skorch
+            if not math.isfinite(loss):
+                hint = f" Try a lower {self.lr_param}." if self.lr_param else ""
+                raise FloatingPointError(
+                    f"{self.stage}: the training loss became {loss} in epoch "
+                    f"{len(net.history)}; the network diverged.{hint}")
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_done_ += 1
+
+    def on_train_end(self, net, **kwargs):
+        if self.epochs_done_ < net.max_epochs:
+            raise KeyboardInterrupt(f"{self.stage} was interrupted in epoch "
+                                    f"{self.epochs_done_ + 1} of {net.max_epochs}.")
+
+
 def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs, device,
-             optimizer, verbose, callbacks=(), shuffle=True, **kwargs):
+             optimizer, verbose, stage, lr_param=None, callbacks=(), shuffle=True,
+             **kwargs):
     """A net with the package's common settings: no validation split, shuffled batches
     (unless ``shuffle=False``), last incomplete batch dropped (BatchNorm needs > 1
-    sample), a progress bar when ``verbose``. Every net of the package is built here."""
+    sample), a progress bar when ``verbose``, and a :class:`TrainingGuard` for
+    ``stage``. Every net of the package is built here."""
     callbacks = list(callbacks)
     if verbose:
         callbacks.append(ProgressBar())
+    callbacks.append(("guard", TrainingGuard(stage, lr_param)))
     return net_class(
         module,
         criterion=criterion,
