@@ -85,6 +85,17 @@ def test_divergence_stops_the_fit_with_an_error_naming_the_stage(name, separated
     assert not hasattr(est, "labels_")
 
 
+def test_clusmatch_divergence_is_named_not_a_kmeans_nan_error():
+    # lr=1 leaves the losses finite until an update breaks the weights between two
+    # checks; the k-means refresh must then say so instead of failing inside KMeans
+    from sklearn.datasets import load_iris
+
+    est = tiny("ClusMatch", pretrain_lr=1, fast_lr=1, slow_lr=1, pretrain_epochs=20,
+               finetune_epochs=10, batch_size=64, labeled_batch_size=16)
+    with pytest.raises(FloatingPointError, match="ClusMatch.*diverged"):
+        est.fit(load_iris().data)
+
+
 # ---------------------------------------------------------------- 3. scale
 @pytest.mark.parametrize("scale", [1e19, 1e-12, 1e39])
 @pytest.mark.parametrize("name", NAMES)

@@ -231,7 +231,8 @@ class ClusMatch(BaseDeepClusterer):
         refresh = KMeansRefresh(
             torch.from_numpy(ctx.X), sel.indices, sel.labels, self.n_clusters, stage.ema,
             every_epochs=self.kmeans_refresh_epochs, features=self.kmeans_features,
-            batch_size=max(self.batch_size, MIN_INFERENCE_BATCH), random_state=ctx.rng)
+            batch_size=max(self.batch_size, MIN_INFERENCE_BATCH), random_state=ctx.rng,
+            stage=f"{ctx.name} fine-tuning (fast_lr, slow_lr)")
         net, model = stage.run(
             ctx, module, sel.indices, sel.labels, y=np.arange(ctx.n_samples, dtype=np.int64),
             callbacks=[("kmeans_refresh", refresh)], thresholds=thresholds, kmeans=refresh,

@@ -140,10 +140,13 @@ class KMeansRefresh(Callback):
     batch_size : int, default=512
     n_init : int, default=3
     random_state : RandomState
+    stage : str, default="k-means refresh"
+        Names the training run in the error raised when the features stop being finite.
     """
 
     def __init__(self, X, labeled_idx, labeled_labels, n_clusters, ema, every_epochs=1,
-                 features="backbone", batch_size=512, n_init=3, random_state=None):
+                 features="backbone", batch_size=512, n_init=3, random_state=None,
+                 stage="k-means refresh"):
         _store_params(self, locals())
 
     @torch.no_grad()
@@ -157,6 +160,10 @@ class KMeansRefresh(Callback):
             return l2_normalize(h).cpu()
 
         feats = forward_in_batches(features, self.X, self.batch_size, device=net.device)
+        if not bool(torch.isfinite(feats).all()):
+            raise FloatingPointError(
+                f"{self.stage}: the EMA model's features are not finite in epoch "
+                f"{len(net.history)}; the network diverged. Try lower learning rates.")
         feats = feats.double().numpy()
         seed = self.random_state.randint(np.iinfo(np.int32).max)
         km = KMeans(self.n_clusters, n_init=self.n_init, random_state=seed).fit(feats)

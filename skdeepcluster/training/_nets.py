@@ -178,14 +178,16 @@ class TrainingGuard(Callback):
     def on_train_begin(self, net, **kwargs):
         self.epochs_done_ = 0
 
+    def diverged(self, what, net):
+        hint = f" Try a lower {self.lr_param}." if self.lr_param else ""
+        return FloatingPointError(f"{self.stage}: {what} in epoch {len(net.history)}; the "
+                                  f"network diverged.{hint}")
+
     def on_batch_end(self, net, training=True, **kwargs):
         if training:
             loss = net.history[-1, "batches", -1, "train_loss"]  # recorded by skorch
             if not math.isfinite(loss):
-                hint = f" Try a lower {self.lr_param}." if self.lr_param else ""
-                raise FloatingPointError(
-                    f"{self.stage}: the training loss became {loss} in epoch "
-                    f"{len(net.history)}; the network diverged.{hint}")
+                raise self.diverged(f"the training loss became {loss}", net)
 
     def on_epoch_end(self, net, **kwargs):
         self.epochs_done_ += 1
@@ -194,6 +196,9 @@ class TrainingGuard(Callback):
         if self.epochs_done_ < net.max_epochs:
             raise KeyboardInterrupt(f"{self.stage} was interrupted in epoch "
                                     f"{self.epochs_done_ + 1} of {net.max_epochs}.")
+        # the last step can break the weights after the last loss was checked
+        if not all(bool(torch.isfinite(p).all()) for p in net.module_.parameters()):
+            raise self.diverged("the weights became non-finite", net)
 
 
 def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs, device,
