@@ -92,7 +92,8 @@ class FitContext:
     rng: np.random.RandomState
     precision: str
     verbose: int
-    name: str = "estimator"  # the estimator's class name, for messages
+    name: str = "estimator"  # the estimator's short name, for messages and progress
+    stages: tuple = ()  # the estimator's stage names, in order
     resolved: dict = field(default_factory=dict)
 
     @property
@@ -108,6 +109,12 @@ class FitContext:
     def views(self):
         """The default weak/strong views for this input."""
         return make_views(self.spec, self.data)
+
+    def stage_label(self, stage):
+        """``"SPICE 1/3 contrastive features"``: ``stage`` numbered among ``stages``."""
+        if stage in self.stages:
+            return f"{self.name} {self.stages.index(stage) + 1}/{len(self.stages)} {stage}"
+        return f"{self.name} {stage}"
 
     def resolve(self, name, value):
         self.resolved[name] = value
@@ -125,6 +132,10 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
     Subclasses declare their own ``__init__`` (sklearn needs explicit parameters),
     extend ``_parameter_constraints`` and implement ``_fit_stages``.
     """
+
+    #: The method's name in messages and progress bars, and its stages in order.
+    _short_name = "estimator"
+    _stages = ()
 
     _parameter_constraints: dict = {
         "n_clusters": [Interval(Integral, 1, None, closed="left")],
@@ -191,7 +202,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         ctx = FitContext(X, X_raw, spec, scaling, device, np.random.RandomState(seed),
                          self._resolve_precision(device, spec), self.verbose,
-                         type(self).__name__)
+                         self._short_name, self._stages)
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)
@@ -202,12 +213,12 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         logits = _batched_forward(module, X, device, self.batch_size)
         if not np.all(np.isfinite(logits)):
             raise FloatingPointError(
-                f"{ctx.name}: the trained network gives non-finite outputs on the training "
+                f"{type(self).__name__}: the trained network gives non-finite outputs on the training "
                 "data; the training diverged. Try lower learning rates.")
         fitted["labels_"] = np.argmax(logits, 1)
         n_found = np.unique(fitted["labels_"]).size
         if n_found < self.n_clusters:
-            warn_user(f"{ctx.name} found {n_found} distinct cluster(s) for n_clusters="
+            warn_user(f"{type(self).__name__} found {n_found} distinct cluster(s) for n_clusters="
                       f"{self.n_clusters}: the data may hold fewer distinct groups (are "
                       "many rows identical?), or the training collapsed.")
         fitted["_n_features_out"] = _batched_forward(module, X[:2], device, 2, "embed").shape[1]

@@ -15,7 +15,9 @@ PACKAGES = [
     "skdeepcluster.losses",
     "skdeepcluster.metrics",
     "skdeepcluster.nn",
+    "skdeepcluster.plotting",
     "skdeepcluster.selection",
+    "skdeepcluster.stages",
     "skdeepcluster.training",
 ]
 

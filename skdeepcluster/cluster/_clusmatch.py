@@ -112,6 +112,9 @@ class ClusMatch(BaseDeepClusterer):
     (60,)
     """
 
+    _short_name = "ClusMatch"
+    _stages = ("contrastive pretraining", "fine-tuning")
+
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         "base_estimator": [None, HasMethods(["fit"])],
@@ -227,12 +230,12 @@ class ClusMatch(BaseDeepClusterer):
         stage = SemiSupervisedTraining(
             ClusMatchNet, ClusMatchCriterion, epochs, self.fast_lr, self.weight_decay,
             self.labeled_batch_size, self.unlabeled_ratio, self.ema_decay,
-            lr_param="fast_lr or slow_lr")
+            lr_param="fast_lr or slow_lr", stage="fine-tuning")
         refresh = KMeansRefresh(
             torch.from_numpy(ctx.X), sel.indices, sel.labels, self.n_clusters, stage.ema,
             every_epochs=self.kmeans_refresh_epochs, features=self.kmeans_features,
             batch_size=max(self.batch_size, MIN_INFERENCE_BATCH), random_state=ctx.rng,
-            stage=f"{ctx.name} fine-tuning (fast_lr, slow_lr)")
+            stage=ctx.stage_label("fine-tuning"))
         net, model = stage.run(
             ctx, module, sel.indices, sel.labels, y=np.arange(ctx.n_samples, dtype=np.int64),
             callbacks=[("kmeans_refresh", refresh)], thresholds=thresholds, kmeans=refresh,

@@ -98,6 +98,9 @@ class MutualTaughtClustering(BaseDeepClusterer):
     (60,)
     """
 
+    _short_name = "MTDC"
+    _stages = ("warm-up", "training")
+
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],

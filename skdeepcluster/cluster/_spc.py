@@ -96,6 +96,9 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     (60,)
     """
 
+    _short_name = "SPC"
+    _stages = ("member pretraining", "rounds")
+
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         **dict.fromkeys(("n_members", "latent_dim", "epochs_per_round", "max_rounds",
@@ -147,7 +150,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
                                   self.reconstruction, self.n_jobs)
         unlabeled = np.full(ctx.n_samples, -1, dtype=np.int64)
         pretrain_epochs = ctx.epochs("pretrain_epochs", self.pretrain_epochs, "spc.pretrain")
-        members = training.run(ctx, members, unlabeled, pretrain_epochs)
+        members = training.run(ctx, members, unlabeled, pretrain_epochs,
+                               stage="member pretraining")
         rounds = EnsembleRounds(
             self.epochs_per_round, self.max_rounds, self.patience, self.tol,
             self.min_agreement, self.min_cluster_share, self.concat_member, self.augment)

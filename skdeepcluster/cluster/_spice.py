@@ -99,6 +99,9 @@ class SPICEClustering(BaseDeepClusterer):
     (60,)
     """
 
+    _short_name = "SPICE"
+    _stages = ("contrastive pretraining", "self-labelling heads", "semi-supervised training")
+
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         **dict.fromkeys(("pretrain_epochs", "semi_epochs"),

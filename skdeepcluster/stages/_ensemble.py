@@ -11,7 +11,7 @@ from joblib import Parallel, delayed
 from skdeepcluster.augment import random_affine
 from skdeepcluster.nn import AutoencoderEnsemble
 from skdeepcluster.selection import ensemble_vote
-from skdeepcluster.training import encode, train_autoencoder
+from skdeepcluster.training import encode, progress_bar, train_autoencoder
 
 
 def head_augmentation(spec):
@@ -35,20 +35,29 @@ class MemberTraining:
     n_jobs: object
 
     def parallel(self):
-        return Parallel(n_jobs=self.n_jobs)
+        # results as they come, for the progress bar; their order is the members'
+        return Parallel(n_jobs=self.n_jobs, return_as="generator")
 
-    def run(self, ctx, members, targets, epochs, augment=None):
-        """Train each member ``epochs`` epochs on ``targets`` (-1: no pseudo-label)."""
+    def run(self, ctx, members, targets, epochs, augment=None, stage="rounds"):
+        """Train each member ``epochs`` epochs on ``targets`` (-1: no pseudo-label);
+        during ``stage="member pretraining"`` a progress bar counts the members."""
         seeds = ctx.rng.randint(np.iinfo(np.int32).max, size=len(members))
-        return self.parallel()(
+        label = ctx.stage_label(stage)
+        trained = self.parallel()(
             delayed(train_autoencoder)(
                 m, ctx.X, targets, int(s), epochs=epochs, batch_size=self.batch_size,
                 lr=self.lr, noise_scale=self.noise_scale, reconstruction=self.reconstruction,
-                augment=augment, device=ctx.device,
-                stage=f"{ctx.name} member training",
+                augment=augment, device=ctx.device, stage=label,
             )
             for m, s in zip(members, seeds, strict=True)
         )
+        verbose = ctx.verbose and stage == "member pretraining"
+        with progress_bar(label, len(members), verbose) as bar:
+            members = []
+            for member in trained:
+                members.append(member)
+                bar.update(1)
+        return members
 
 
 @dataclass
@@ -75,7 +84,8 @@ class EnsembleRounds:
         augment = head_augmentation(ctx.spec) if self.augment == "auto" else None
         vote = self._vote(ctx, members, training, labelling, n_clusters, None)
         history, trail = [vote.agreed.mean()], [vote]
-        _report(ctx, 0, history[-1])
+        bar = progress_bar(ctx.stage_label("rounds"), self.max_rounds, ctx.verbose)
+        bar.set_postfix(agreed=f"{history[-1]:.3f}")
         best, wait = None, 0
         for r in range(1, self.max_rounds + 1):
             targets = np.where(vote.agreed, vote.labels, -1)
@@ -85,13 +95,15 @@ class EnsembleRounds:
             history.append(vote.agreed.mean())
             trail.append(vote)
             changed = float(np.mean(vote.labels != previous))
-            _report(ctx, r, history[-1], changed)
+            bar.set_postfix(agreed=f"{history[-1]:.3f}", changed=f"{changed:.3f}")
+            bar.update(1)
             if best is None or history[-1] > history[best[0]]:
                 best, wait = (r, copy.deepcopy(members), vote), 0
             else:
                 wait += 1
             if wait >= self.patience or changed < self.tol:
                 break
+        bar.close()
         best_round, members, vote = best
         # the heads last trained on the previous round's vote; one more round of
         # training on the kept vote makes predict follow SPC's own output
@@ -118,15 +130,10 @@ class EnsembleRounds:
         if self.concat_member and len(codes) > 1:
             codes.append(np.concatenate(codes, axis=1))
         seeds = ctx.rng.randint(np.iinfo(np.int32).max, size=len(codes))
-        labels = training.parallel()(
-            delayed(labelling)(z, int(s)) for z, s in zip(codes, seeds, strict=True))
+        labels = list(training.parallel()(
+            delayed(labelling)(z, int(s)) for z, s in zip(codes, seeds, strict=True)))
         return ensemble_vote(
             np.stack(labels), n_clusters, reference=len(codes) - 1, previous=previous,
             ratio=1.0 / self.min_agreement, min_cluster_share=self.min_cluster_share,
         )
 
-
-def _report(ctx, r, fraction, changed=None):
-    if ctx.verbose:
-        moved = "" if changed is None else f", labels changed {changed:.3f}"
-        print(f"[SPC] round {r}: agreed fraction {fraction:.3f}{moved}")

@@ -75,7 +75,7 @@ class SelfLabellingHeads:
             optimizer=torch.optim.Adam,
             lr=self.lr,
             verbose=ctx.verbose,
-            stage=f"{ctx.name} self-labelling heads",
+            stage=ctx.stage_label("self-labelling heads"),
             lr_param="head_lr",
             callbacks=[("prototype_refresh", refresh)],
             views=ctx.views,
@@ -105,7 +105,8 @@ class SelfLabellingHeads:
             HeadsWarmStartNet, heads, criterion=torch.nn.CrossEntropyLoss,
             n_samples=steps.size, batch_size=batch, max_epochs=1, device=ctx.device,
             optimizer=torch.optim.Adam, lr=self.lr, verbose=ctx.verbose, shuffle=False,
-            stage=f"{ctx.name} k-means warm start of the heads", lr_param="head_lr",
+            stage=f"{ctx.stage_label('self-labelling heads')} (k-means warm start)",
+            lr_param="head_lr",
             features=features, targets=targets,
         )
         # The data loader draws a seed from torch's generator; the warm start has no

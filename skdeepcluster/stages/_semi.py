@@ -33,6 +33,7 @@ class SemiSupervisedTraining:
     unlabeled_ratio: int
     ema_decay: float
     lr_param: str = "lr"
+    stage: str = "semi-supervised training"
     ema: EMAUpdate = field(init=False)
 
     def __post_init__(self):
@@ -62,7 +63,7 @@ class SemiSupervisedTraining:
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
             verbose=ctx.verbose,
-            stage=f"{ctx.name} semi-supervised training",
+            stage=ctx.stage_label(self.stage),
             lr_param=self.lr_param,
             callbacks=[("ema", self.ema), *callbacks,
                        ("lr_schedule", cosine_decay_scheduler(steps))],

@@ -13,6 +13,7 @@ from skdeepcluster.training._callbacks import (
 from skdeepcluster.training._clusmatch_net import ClusMatchCriterion, ClusMatchNet
 from skdeepcluster.training._datasets import PerHeadDataset
 from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCNet
+from skdeepcluster.training._progress import StageProgress, progress_bar
 from skdeepcluster.training._threads import single_threaded
 from skdeepcluster.training._nets import (
     ContrastiveNet,
@@ -45,12 +46,14 @@ __all__ = [
     "NTXentCriterion",
     "PerHeadDataset",
     "PrototypeRefresh",
+    "StageProgress",
     "TrainingGuard",
     "align_kmeans_labels",
     "cosine_decay_scheduler",
     "encode",
     "fit_or_initialize",
     "make_net",
+    "progress_bar",
     "resolve_epochs",
     "single_threaded",
     "train_autoencoder",

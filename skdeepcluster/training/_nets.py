@@ -7,7 +7,9 @@ import math
 
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback, ProgressBar
+from skorch.callbacks import Callback
+
+from skdeepcluster.training._progress import StageProgress
 
 from skdeepcluster.losses import (
     fixmatch_consistency_loss,
@@ -206,11 +208,11 @@ def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs,
              **kwargs):
     """A net with the package's common settings: no validation split, shuffled batches
     (unless ``shuffle=False``), last incomplete batch dropped (BatchNorm needs > 1
-    sample), a progress bar when ``verbose``, and a :class:`TrainingGuard` for
-    ``stage``. Every net of the package is built here."""
+    sample), a progress bar named ``stage`` when ``verbose`` (skorch itself prints
+    nothing), and a :class:`TrainingGuard`. Every net of the package is built here."""
     callbacks = list(callbacks)
     if verbose:
-        callbacks.append(ProgressBar())
+        callbacks.append(("progress", StageProgress(stage)))
     callbacks.append(("guard", TrainingGuard(stage, lr_param)))
     return net_class(
         module,
@@ -223,7 +225,7 @@ def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs,
         iterator_train__drop_last=True,
         device=device,
         callbacks=callbacks,
-        verbose=int(verbose),
+        verbose=0,
         **kwargs,
     )
 
