@@ -179,10 +179,10 @@ _DOC_PARAMS = """
         Which split to load; "all" concatenates train then test. Only the files
         of the requested split are needed.
     data_home : str or path-like, optional
-        Cache/search directory; default ``$SKDEEPCLUSTER_DATA`` then
-        ``~/.cache/skdeepcluster``. Files are looked for in ``<data_home>/%s/``,
-        then under ``$SKDEEPCLUSTER_SHARED_DATA/%s/`` and well-known system
-        locations, and downloaded (with digest check) only if not found.
+        Cache/search directory; default ``$XDG_CACHE_HOME/skdeepcluster``
+        (``~/.cache/skdeepcluster``). Files are looked for in ``<data_home>/%s/``,
+        then in well-known system locations, and downloaded (with digest check) only
+        if not found.
     download_if_missing : bool, default=True
         If False, raise FileNotFoundError instead of downloading.
     return_X_y : bool, default=False
@@ -205,7 +205,7 @@ def load_mnist(*, subset="all", data_home=None, download_if_missing=True, return
 
 
 load_mnist.__doc__ = "Load MNIST (28x28 handwritten digits, 70,000 images).\n" + (
-    _DOC_PARAMS % ("mnist", "mnist"))
+    _DOC_PARAMS % "mnist")
 
 
 def load_fashion_mnist(*, subset="all", data_home=None, download_if_missing=True,
@@ -219,7 +219,7 @@ def load_fashion_mnist(*, subset="all", data_home=None, download_if_missing=True
 
 
 load_fashion_mnist.__doc__ = "Load Fashion-MNIST (28x28 clothing images, 70,000 images).\n" + (
-    _DOC_PARAMS % ("fashion-mnist", "fashion-mnist"))
+    _DOC_PARAMS % "fashion-mnist")
 
 
 def load_usps(*, subset="all", data_home=None, download_if_missing=True, return_X_y=False):
@@ -246,7 +246,7 @@ def load_usps(*, subset="all", data_home=None, download_if_missing=True, return_
 
 
 load_usps.__doc__ = "Load USPS (16x16 handwritten digits, 9,298 images).\n" + (
-    _DOC_PARAMS % ("usps", "usps")).replace(
+    _DOC_PARAMS % "usps").replace(
     "downloaded (with digest check)",
     "downloaded (usps.bz2/usps.t.bz2 from LIBSVM, md5 check); a usps.h5 with train/test "
     "groups (needs h5py) is accepted too, and").replace("only if not found", "if not found")
