@@ -1,4 +1,5 @@
-"""The input layer shared by every estimator: validation, image/vector detection, devices.
+"""The input layer shared by every estimator: validation, image/vector detection, the
+standardisation of vectors, devices.
 
 Two kinds of input reach the networks:
 
@@ -14,6 +15,8 @@ import numpy as np
 import torch
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
+
+from skdeepcluster._warnings import warn_user
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,11 @@ def _normalise_image_shape(image_shape):
     return (1, *shape) if len(shape) == 2 else shape
 
 
+#: A column whose standard deviation is at most this fraction of its largest magnitude is
+#: constant (float64 rounding, not information); it is scaled to 0.
+_CONSTANT_RELATIVE_STD = 1e-10
+#: Rows standardised at a time (float64 work space stays small).
+_SCALING_CHUNK = 65536
 #: Images with a side below this many pixels are refused (no image views or CNN for them).
 MIN_IMAGE_SIDE = 4
 
@@ -154,3 +162,33 @@ def resolve_device(device):
     elif resolved.type != "cpu":
         raise ValueError(f"device must be a CPU or CUDA device, got {device!r}.")
     return resolved
+
+
+def fit_scaling(X, kind):
+    """Per-feature (mean, std) in float64 for vectors; images keep their pixel range.
+    Constant columns (see ``_CONSTANT_RELATIVE_STD``) get std 1, so they scale to 0."""
+    if kind != "vector":
+        return None
+    mean = X.mean(axis=0, dtype=np.float64)
+    std = X.std(axis=0, dtype=np.float64)
+    magnitude = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
+    constant = std <= _CONSTANT_RELATIVE_STD * magnitude
+    if np.any(constant):
+        warn_user(f"{int(np.sum(constant))} feature(s) of X are constant; they carry no "
+                  "information for clustering.")
+    return mean, np.where(constant, 1.0, std)
+
+
+def apply_scaling(X, scaling):
+    """``X`` standardised in float64 (vectors) and cast to float32, in row chunks."""
+    out = np.empty(X.shape, dtype=np.float32)
+    for start in range(0, X.shape[0], _SCALING_CHUNK):
+        block = X[start : start + _SCALING_CHUNK]
+        if scaling is not None:
+            block = (block.astype(np.float64) - scaling[0]) / scaling[1]
+        out[start : start + _SCALING_CHUNK] = block
+    if not np.all(np.isfinite(out)):
+        raise ValueError(
+            "X has values beyond float32's range (about 3.4e38) after standardisation "
+            "with the training data's mean and scale; the networks compute in float32.")
+    return out

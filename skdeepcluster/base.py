@@ -28,17 +28,18 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from skdeepcluster._input import InputSpec, resolve_device, validate_input
+from skdeepcluster._input import (
+    InputSpec,
+    apply_scaling,
+    fit_scaling,
+    resolve_device,
+    validate_input,
+)
 from skdeepcluster._warnings import warn_user
 from skdeepcluster.augment import make_views
 from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
 from skdeepcluster.training import resolve_epochs
 
-#: A column whose standard deviation is at most this fraction of its largest magnitude is
-#: constant (float64 rounding, not information); it is scaled to 0.
-_CONSTANT_RELATIVE_STD = 1e-10
-#: Rows standardised at a time (float64 work space stays small).
-_SCALING_CHUNK = 65536
 #: Passes over whole data sets (predict, the final label pass) use at least this batch.
 MIN_INFERENCE_BATCH = 512
 #: Key of the pickled state of an estimator fitted on a GPU (see ``__getstate__``).
@@ -197,8 +198,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
                 f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
             )
         device = resolve_device(self.device)
-        scaling = _fit_scaling(X, spec.kind)
-        X = _apply_scaling(X, scaling)
+        scaling = fit_scaling(X, spec.kind)
+        X = apply_scaling(X, scaling)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         ctx = FitContext(X, X_raw, spec, scaling, device, np.random.RandomState(seed),
                          self._resolve_precision(device, spec), self.verbose,
@@ -254,7 +255,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
     def _validated(self, X):
         check_is_fitted(self, "module_")
         X, _ = validate_input(self, X, reset=False, dtype=None)
-        return _apply_scaling(X, self._scaling)
+        return apply_scaling(X, self._scaling)
 
     def predict_proba(self, X):
         """Cluster membership probabilities of the trained network.
@@ -356,36 +357,6 @@ def _trainable_copy(module):
     for p in module.parameters():
         p.requires_grad_(True)
     return module
-
-
-def _fit_scaling(X, kind):
-    """Per-feature (mean, std) in float64 for vectors; images keep their pixel range.
-    Constant columns (see ``_CONSTANT_RELATIVE_STD``) get std 1, so they scale to 0."""
-    if kind != "vector":
-        return None
-    mean = X.mean(axis=0, dtype=np.float64)
-    std = X.std(axis=0, dtype=np.float64)
-    magnitude = np.maximum(np.abs(X.max(axis=0)), np.abs(X.min(axis=0)))
-    constant = std <= _CONSTANT_RELATIVE_STD * magnitude
-    if np.any(constant):
-        warn_user(f"{int(np.sum(constant))} feature(s) of X are constant; they carry no "
-                  "information for clustering.")
-    return mean, np.where(constant, 1.0, std)
-
-
-def _apply_scaling(X, scaling):
-    """``X`` standardised in float64 (vectors) and cast to float32, in row chunks."""
-    out = np.empty(X.shape, dtype=np.float32)
-    for start in range(0, X.shape[0], _SCALING_CHUNK):
-        block = X[start : start + _SCALING_CHUNK]
-        if scaling is not None:
-            block = (block.astype(np.float64) - scaling[0]) / scaling[1]
-        out[start : start + _SCALING_CHUNK] = block
-    if not np.all(np.isfinite(out)):
-        raise ValueError(
-            "X has values beyond float32's range (about 3.4e38) after standardisation "
-            "with the training data's mean and scale; the networks compute in float32.")
-    return out
 
 
 @torch.no_grad()

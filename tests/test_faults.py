@@ -118,11 +118,11 @@ def test_values_beyond_float32_after_scaling_are_refused(separated):
 
 
 def test_a_column_is_constant_relative_to_its_magnitude():
-    from skdeepcluster.base import _fit_scaling
+    from skdeepcluster._input import fit_scaling
 
     X = np.column_stack([np.full(5, 1e6), np.arange(5) * 1e-12, np.zeros(5)])
     with pytest.warns(UserWarning, match="2 feature"):
-        mean, std = _fit_scaling(X, "vector")
+        mean, std = fit_scaling(X, "vector")
     np.testing.assert_array_equal(std[[0, 2]], [1.0, 1.0])
     assert std[1] == pytest.approx(np.std(np.arange(5) * 1e-12))
 
