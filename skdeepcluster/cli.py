@@ -24,11 +24,11 @@ ALIASES = {"spice": "SPICEClustering", "spc": "SelectivePseudoLabelClustering",
 #: Settings of the quick demo: each estimator fits sklearn's digits in well under a minute
 #: on a 2-core CPU (``--full`` runs the defaults).
 QUICK_DEMO = {
-    "SPICEClustering": dict(pretrain_epochs=40, head_epochs=5, semi_epochs=10),
-    "SelectivePseudoLabelClustering": dict(pretrain_epochs=15, epochs_per_round=3,
-                                           max_rounds=2),
-    "ClusMatch": dict(pretrain_epochs=30, finetune_epochs=15),
-    "MutualTaughtClustering": dict(epochs=60),
+    "SPICEClustering": dict(pretrain_epochs=100, head_epochs=5, semi_epochs=15),
+    "SelectivePseudoLabelClustering": dict(pretrain_epochs=25, epochs_per_round=4,
+                                           max_rounds=3),
+    "ClusMatch": dict(pretrain_epochs=60, finetune_epochs=30),
+    "MutualTaughtClustering": dict(epochs=150),
 }
 
 DESCRIPTION = """\
