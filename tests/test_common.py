@@ -74,6 +74,25 @@ def test_same_seed_same_labels(name, blobs):
 
 
 @pytest.mark.parametrize("name", NAMES)
+def test_fit_leaves_the_thread_counts_as_they_were(name, blobs):
+    import torch
+    from threadpoolctl import threadpool_info
+
+    def pools():
+        return {(p["filepath"], p["num_threads"]) for p in threadpool_info()}
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        before = pools()
+        ESTIMATORS[name][0]().fit(blobs[0])
+        assert torch.get_num_threads() == 2
+        assert before <= pools()  # pools loaded during the fit may join, none changed
+    finally:
+        torch.set_num_threads(previous)
+
+
+@pytest.mark.parametrize("name", NAMES)
 def test_resolved_values_are_stored_not_written_back(name, blobs):
     est = ESTIMATORS[name][0](precision="auto").fit(blobs[0])
     assert est.precision == "auto"
