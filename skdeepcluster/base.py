@@ -112,7 +112,7 @@ class FitContext:
         return make_views(self.spec, self.data)
 
     def stage_label(self, stage):
-        """``"SPICE 1/3 contrastive features"``: ``stage`` numbered among ``stages``."""
+        """``"SPICE 1/3 contrastive pretraining"``: ``stage`` numbered among ``stages``."""
         if stage in self.stages:
             return f"{self.name} {self.stages.index(stage) + 1}/{len(self.stages)} {stage}"
         return f"{self.name} {stage}"
