@@ -92,10 +92,8 @@ class ImageViews:
         Strong view: random brightness and contrast factors in ``[1 - s, 1 + s]``
         (:func:`intensity_jitter`, SimCLR's strength), applied to a fraction
         ``strong_jitter_p`` of the samples. Without them two views of one image share
-        its overall intensity, and instance contrast learns that instead of shape: on
-        the Fashion-MNIST test set 20 epochs of SPICE's stage 1 gave features with
-        k-means ACC 0.36 without the jitter, 0.56 with strength 0.4 and 0.63 with 0.8; on
-        the MNIST test set 0.83 and 0.92 (0.8).
+        its overall intensity, and instance contrast learns that instead of shape
+        (measurements in ``docs/tuning.md``).
     strong_jitter_p : float, default=0.8
     strong_noise : float, default=0.05
     hflip : bool, default=False

@@ -45,9 +45,8 @@ class VectorViews:
     """Weak and strong views of standardised vectors.
 
     The default strong view masks half of the features and adds noise. SCARF resampling
-    is available (``strong_resample``) but off by default: on the digits rows, SPICE's
-    contrastive features reached k-means ACC 0.91 with masking alone and 0.77-0.82 with
-    30-60% resampling.
+    is available (``strong_resample``) but off by default: it did worse on the digits
+    rows (``docs/tuning.md``, "Vector views").
 
     Parameters
     ----------

@@ -48,9 +48,8 @@ class ConvBackbone(nn.Module):
     Each stage is one 3x3 conv-BN-ReLU layer, with stride 2 from the second stage on.
     Images of 16 pixels or more a side also downsample in the first stage, and are
     average-pooled to a 2x2 grid rather than globally, so the representation keeps where
-    strokes are (on the MNIST test set, contrastive features reached k-means ACC 0.52
-    with the grid against 0.37 with global pooling, same budget). A linear layer gives
-    the representation. Deliberately small: it must train in minutes on a CPU.
+    strokes are (``docs/tuning.md``, "ConvBackbone"). A linear layer gives the
+    representation. Deliberately small: it must train in minutes on a CPU.
 
     The convolutions run in the channels-last memory layout, in which oneDNN's CPU
     kernels for convolution and BatchNorm are faster. With ``precision="bfloat16"``
