@@ -35,6 +35,7 @@ from skdeepcluster._input import (
     resolve_device,
     validate_input,
 )
+from skdeepcluster._params import store_init_params
 from skdeepcluster._warnings import warn_user
 from skdeepcluster.augment import make_views
 from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
@@ -157,9 +158,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
 
     def _set_params_from(self, params):
         """Store the constructor's arguments (``locals()`` of ``__init__``) unchanged."""
-        for name, value in params.items():
-            if name not in ("self", "__class__"):
-                setattr(self, name, value)
+        store_init_params(self, params)
 
     # ------------------------------------------------------------------ fit template
     @_fit_context(prefer_skip_nested_validation=False)

@@ -4,6 +4,7 @@ from skdeepcluster.metrics._alignment import (
     align_labels,
     clustering_accuracy,
     clustering_accuracy_scorer,
+    hungarian_match,
     matching_permutation,
 )
 
@@ -11,5 +12,6 @@ __all__ = [
     "align_labels",
     "clustering_accuracy",
     "clustering_accuracy_scorer",
+    "hungarian_match",
     "matching_permutation",
 ]

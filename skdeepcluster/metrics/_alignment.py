@@ -3,7 +3,6 @@
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import make_scorer
-from sklearn.metrics.cluster import contingency_matrix
 
 
 def _as_label_vector(labels, name):
@@ -11,6 +10,31 @@ def _as_label_vector(labels, name):
     if labels.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got an array of shape {labels.shape}.")
     return labels
+
+
+def hungarian_match(labels_a, labels_b, ids_a=None, ids_b=None):
+    """The one Hungarian matching of the package, on the contingency table of two labelings.
+
+    Parameters
+    ----------
+    labels_a, labels_b : ndarray of shape (n_samples,)
+    ids_a, ids_b : sorted ndarray, optional
+        The ids that get a row / column (default: the ids present); an id absent from
+        the labels gets an all-zero row or column and still takes part in the matching.
+
+    Returns
+    -------
+    table : ndarray of int64, shape (len(ids_a), len(ids_b))
+        ``table[i, j]`` counts the samples with ``ids_a[i]`` and ``ids_b[j]``.
+    rows, cols : ndarray of int
+        Matched pairs ``(ids_a[rows[k]], ids_b[cols[k]])`` maximising the matched count.
+    """
+    ids_a = np.unique(labels_a) if ids_a is None else ids_a
+    ids_b = np.unique(labels_b) if ids_b is None else ids_b
+    table = np.zeros((ids_a.size, ids_b.size), dtype=np.int64)
+    np.add.at(table, (np.searchsorted(ids_a, labels_a), np.searchsorted(ids_b, labels_b)), 1)
+    rows, cols = linear_sum_assignment(-table)
+    return table, rows, cols
 
 
 def matching_permutation(labels_from, labels_to):
@@ -40,10 +64,8 @@ def matching_permutation(labels_from, labels_to):
             "labels_from and labels_to must have the same length, got "
             f"{labels_from.shape[0]} and {labels_to.shape[0]}."
         )
-    ids_from, inv_from = np.unique(labels_from, return_inverse=True)
-    ids_to, inv_to = np.unique(labels_to, return_inverse=True)
-    table = contingency_matrix(inv_from, inv_to, sparse=False)
-    rows, cols = linear_sum_assignment(-table)
+    ids_from, ids_to = np.unique(labels_from), np.unique(labels_to)
+    _, rows, cols = hungarian_match(labels_from, labels_to, ids_from, ids_to)
     mapping = {ids_from[r]: ids_to[c] for r, c in zip(rows, cols, strict=True)}
     unmatched = [i for i in ids_from if i not in mapping]
     if unmatched:
@@ -109,10 +131,7 @@ def clustering_accuracy(labels_true, labels_pred):
         )
     if labels_true.size == 0:
         raise ValueError("clustering_accuracy needs at least one sample.")
-    _, inv_true = np.unique(labels_true, return_inverse=True)
-    _, inv_pred = np.unique(labels_pred, return_inverse=True)
-    table = contingency_matrix(inv_true, inv_pred, sparse=False)
-    rows, cols = linear_sum_assignment(-table)
+    table, rows, cols = hungarian_match(labels_true, labels_pred)
     return float(table[rows, cols].sum() / labels_true.size)
 
 

@@ -4,8 +4,8 @@ import itertools
 from typing import NamedTuple
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
+from skdeepcluster.metrics import hungarian_match
 from skdeepcluster.selection._base import Selection
 
 
@@ -49,10 +49,7 @@ def _align(labels, reference):
     ids = np.unique(labels[labels >= 0])
     ref_ids = np.unique(reference[reference >= 0])
     keep = (labels >= 0) & (reference >= 0)
-    table = np.zeros((ids.size, ref_ids.size), dtype=np.int64)
-    np.add.at(table, (np.searchsorted(ids, labels[keep]),
-                      np.searchsorted(ref_ids, reference[keep])), 1)
-    rows, cols = linear_sum_assignment(-table)
+    _, rows, cols = hungarian_match(labels[keep], reference[keep], ids, ref_ids)
     mapping = {int(ids[r]): int(ref_ids[c]) for r, c in zip(rows, cols, strict=True)}
     used = set(mapping.values())
     free = (i for i in itertools.count() if i not in used)

@@ -9,16 +9,10 @@ from sklearn.cluster import KMeans
 from skorch.callbacks import Callback, LRScheduler
 from torch.optim.lr_scheduler import LambdaLR
 
+from skdeepcluster._params import store_init_params
 from skdeepcluster.metrics import matching_permutation
 from skdeepcluster.nn import ExponentialMovingAverage, forward_in_batches, l2_normalize
 from skdeepcluster.selection import select_by_prototypes
-
-
-def _store_params(callback, params):
-    """Keep a callback's constructor arguments (skorch's ``get_params`` reads them)."""
-    for name, value in params.items():
-        if name != "self":
-            setattr(callback, name, value)
 
 
 class EMAUpdate(Callback):
@@ -80,7 +74,7 @@ class PrototypeRefresh(Callback):
 
     def __init__(self, X, embedding, views, pseudo_batch, per_cluster, center_ratio,
                  n_repeat, batch_size, rng):
-        _store_params(self, locals())
+        store_init_params(self, locals())
 
     @torch.no_grad()
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
@@ -147,7 +141,7 @@ class KMeansRefresh(Callback):
     def __init__(self, X, labeled_idx, labeled_labels, n_clusters, ema, every_epochs=1,
                  features="backbone", batch_size=512, n_init=3, random_state=None,
                  stage="k-means refresh"):
-        _store_params(self, locals())
+        store_init_params(self, locals())
 
     @torch.no_grad()
     def refresh(self, net):

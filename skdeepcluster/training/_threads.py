@@ -1,5 +1,5 @@
 """Running a block on one thread, so that its floating-point results do not depend on
-how many threads the machine or the caller's session has."""
+how many threads the machine or the calling process uses."""
 
 import contextlib
 
