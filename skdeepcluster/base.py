@@ -37,7 +37,7 @@ from skdeepcluster._input import (
 )
 from skdeepcluster._params import store_init_params
 from skdeepcluster._warnings import warn_user
-from skdeepcluster.augment import make_views
+from skdeepcluster.augment import VECTOR_VIEWS, make_views
 from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
 from skdeepcluster.training import resolve_epochs
 
@@ -59,6 +59,21 @@ device : str or torch.device, default="auto"
     ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
 random_state : int, RandomState instance or None, default=None
 verbose : int, default=0"""
+
+#: The view parameters of the estimators that train on views (``{view_parameters}``).
+VIEW_PARAMETERS = """\
+vector_views : {"corruption", "neighbors"}, default="corruption"
+    Views of vectors: noise and masking of the row, or also a step toward one of its
+    ``view_neighbors`` nearest rows under ``neighbor_metric`` (``docs/tuning.md``).
+view_neighbors, neighbor_metric : int, {"cosine", "euclidean"}, default=10, "cosine"
+"""
+
+#: The parameter constraints of those view parameters.
+VIEW_CONSTRAINTS = {
+    "vector_views": [StrOptions(set(VECTOR_VIEWS))],
+    "view_neighbors": [Interval(Integral, 1, None, closed="left")],
+    "neighbor_metric": [StrOptions({"cosine", "euclidean"})],
+}
 
 #: The fitted attributes every estimator shares (``{shared_attributes}``).
 SHARED_ATTRIBUTES = """\
@@ -96,11 +111,18 @@ class FitContext:
     verbose: int
     name: str = "estimator"  # the estimator's short name, for messages and progress
     stages: tuple = ()  # the estimator's stage names, in order
+    view_options: dict = field(default_factory=dict)  # make_views' vector options
     resolved: dict = field(default_factory=dict)
 
     @property
     def n_samples(self):
         return self.X.shape[0]
+
+    @property
+    def sample_index(self):
+        """``0 .. n - 1``: what the training nets take as targets, so that each batch
+        knows its rows' indices (neighbour views, per-sample labels)."""
+        return np.arange(self.n_samples, dtype=np.int64)
 
     @functools.cached_property
     def data(self):
@@ -109,8 +131,9 @@ class FitContext:
 
     @functools.cached_property
     def views(self):
-        """The default weak/strong views for this input."""
-        return make_views(self.spec, self.data)
+        """The weak/strong views for this input (``view_options`` choose the vector
+        views)."""
+        return make_views(self.spec, self.data, **self.view_options)
 
     def stage_label(self, stage):
         """``"SPICE 1/3 contrastive pretraining"``: ``stage`` numbered among ``stages``."""
@@ -154,6 +177,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         super().__init_subclass__(**kwargs)
         if cls.__doc__:
             cls.__doc__ = _indent_into(cls.__doc__, "{shared_parameters}", SHARED_PARAMETERS)
+            cls.__doc__ = _indent_into(cls.__doc__, "{view_parameters}", VIEW_PARAMETERS)
             cls.__doc__ = _indent_into(cls.__doc__, "{shared_attributes}", SHARED_ATTRIBUTES)
 
     def _set_params_from(self, params):
@@ -202,7 +226,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         ctx = FitContext(X, X_raw, spec, scaling, device, np.random.RandomState(seed),
                          self._resolve_precision(device, spec), self.verbose,
-                         self._short_name, self._stages)
+                         self._short_name, self._stages, self._view_options())
         forked = [device.index or 0] if device.type == "cuda" else []
         with torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)
@@ -226,6 +250,13 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         fitted.update(device_=device, precision_=ctx.precision, _input_spec=spec,
                       _scaling=scaling)
         self.__dict__.update(fitted)
+
+    def _view_options(self):
+        """The view parameters this estimator has, as :func:`make_views` takes them."""
+        names = {"vector_views": "vector_views", "view_neighbors": "n_neighbors",
+                 "neighbor_metric": "metric"}
+        params = self.get_params(deep=False)
+        return {arg: params[name] for name, arg in names.items() if name in params}
 
     def _resolve_precision(self, device, spec):
         """``precision`` with "auto" settled for this device and input."""

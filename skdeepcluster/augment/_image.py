@@ -122,10 +122,10 @@ class ImageViews:
     def release_data(self):
         """Nothing to drop: image views keep no training data."""
 
-    def weak(self, x):
+    def weak(self, x, index=None):
         return random_affine(x, translate=self.weak_translate, hflip=self.hflip)
 
-    def strong(self, x):
+    def strong(self, x, index=None):
         x = intensity_jitter(x, self.strong_brightness, self.strong_contrast,
                              self.strong_jitter_p, self.value_range)
         x = random_affine(

@@ -42,7 +42,7 @@ def scarf_resample(x, p, pool):
 
 
 class VectorViews:
-    """Weak and strong views of standardised vectors.
+    """Weak and strong views of standardised vectors by corruption (noise, masking).
 
     The default strong view masks half of the features and adds noise. SCARF resampling
     is available (``strong_resample``) but off by default: it did worse on the digits
@@ -70,10 +70,10 @@ class VectorViews:
         """Drop the training rows (``pool``) once training is over."""
         self.pool = None
 
-    def weak(self, x):
+    def weak(self, x, index=None):
         return gaussian_noise(x, self.weak_noise)
 
-    def strong(self, x):
+    def strong(self, x, index=None):
         x = scarf_resample(x, self.strong_resample, self.pool)
         x = feature_mask(x, self.strong_mask)
         return gaussian_noise(x, self.strong_noise)

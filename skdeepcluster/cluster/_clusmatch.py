@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from skdeepcluster.base import MIN_INFERENCE_BATCH, BaseDeepClusterer
+from skdeepcluster.base import MIN_INFERENCE_BATCH, VIEW_CONSTRAINTS, BaseDeepClusterer
 from skdeepcluster.nn import ClusteringModel, build_backbone
 from skdeepcluster.selection import (
     ClassPairThresholds,
@@ -76,6 +76,7 @@ class ClusMatch(BaseDeepClusterer):
     kmeans_features : {"backbone", "projector"}, default="backbone"
     batch_size : int, default=256
         Pretraining batch size, and batch of the passes over the data.
+    {view_parameters}
     {shared_parameters}
 
     Attributes
@@ -94,6 +95,7 @@ class ClusMatch(BaseDeepClusterer):
     cosine schedule for 65,536 iterations; k-means (backbone features) every epoch;
     balanced labelled counts; rates 10x / 50x the reference's 2e-4; a warmed-up EMA;
     on images the argmax alone as target; the package's views.
+    On vectors: an MLP, ``vector_views`` views, the k-means term (``kmeans_weight``).
 
     References
     ----------
@@ -117,6 +119,7 @@ class ClusMatch(BaseDeepClusterer):
 
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
+        **VIEW_CONSTRAINTS,
         "base_estimator": [None, HasMethods(["fit"])],
         "base_prefit": ["boolean"],
         "base_network": [StrOptions({"auto", "pretrain"})],
@@ -146,6 +149,7 @@ class ClusMatch(BaseDeepClusterer):
                  positive_weight="auto", kmeans_weight="auto", negative_weight=0.5,
                  fairness_weight=0.001, threshold_momentum=0.999, kmeans_refresh_epochs=1,
                  kmeans_features="backbone", ema_decay=0.999, batch_size=256,
+                 vector_views="corruption", view_neighbors=10, neighbor_metric="cosine",
                  precision="auto", device="auto", random_state=None, verbose=0):
         self._set_params_from(locals())
 
@@ -237,8 +241,7 @@ class ClusMatch(BaseDeepClusterer):
             batch_size=max(self.batch_size, MIN_INFERENCE_BATCH), random_state=ctx.rng,
             stage=ctx.stage_label("fine-tuning"))
         net, model = stage.run(
-            ctx, module, sel.indices, sel.labels, y=np.arange(ctx.n_samples, dtype=np.int64),
-            callbacks=[("kmeans_refresh", refresh)], thresholds=thresholds, kmeans=refresh,
+            ctx, module, sel.indices, sel.labels, callbacks=[("kmeans_refresh", refresh)], thresholds=thresholds, kmeans=refresh,
             criterion__positive_weight=positive, criterion__kmeans_weight=kmeans,
             criterion__negative_weight=self.negative_weight,
             criterion__fairness_weight=self.fairness_weight,

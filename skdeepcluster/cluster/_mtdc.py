@@ -6,7 +6,7 @@ from numbers import Integral, Real
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skdeepcluster.base import BaseDeepClusterer
+from skdeepcluster.base import VIEW_CONSTRAINTS, BaseDeepClusterer
 from skdeepcluster.nn import MTDCModel, build_backbone
 from skdeepcluster.stages import train_on_views
 from skdeepcluster.training import MTDCCriterion, MTDCNet
@@ -61,6 +61,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
         must fit the input shape and ``n_clusters``.
     pretrain_epochs : int, default=50
         Epochs of the CC-only warm-up of ``init="contrastive"``.
+    {view_parameters}
     {shared_parameters}
 
     Attributes
@@ -78,6 +79,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
     BatchNorm; the package's views, the input as the clean view; batch size 128 and at
     most 400 epochs (reference: 256, 1000); ``top_r`` clamped for small ``n_clusters``;
     ``init="contrastive"`` is a CC-only warm-up, not the first version's boosting.
+    On vectors: an MLP backbone and ``vector_views`` views.
 
     References
     ----------
@@ -103,6 +105,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
 
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
+        **VIEW_CONSTRAINTS,
         "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         **dict.fromkeys(("lr", "instance_temperature", "cluster_temperature",
                          "pcl_temperature"), [Interval(Real, 0, None, closed="neither")]),
@@ -117,8 +120,9 @@ class MutualTaughtClustering(BaseDeepClusterer):
                  lr=3e-4, batch_size=128, feature_dim=128, instance_temperature=0.5,
                  cluster_temperature=1.0, bce_weight=10.0, bce_direction="reference",
                  pcl_weight=0.1, top_r=3, pcl_temperature=0.5, init="scratch",
-                 pretrain_epochs=50, precision="auto", device="auto", random_state=None,
-                 verbose=0):
+                 pretrain_epochs=50, vector_views="corruption", view_neighbors=10,
+                 neighbor_metric="cosine", precision="auto", device="auto",
+                 random_state=None, verbose=0):
         self._set_params_from(locals())
 
     def _fit_stages(self, ctx):

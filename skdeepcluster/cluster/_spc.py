@@ -80,6 +80,7 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     on images; HDBSCAN's least-noise K-cut, else a mixture; 5 members of code size 10;
     linear decoder outputs; a last round on the kept vote; an inductive ``predict``.
     ``precision="auto"`` keeps the small members in float32.
+    On vectors: MLP members, their heads on unaugmented rows (SPC takes no views).
 
     References
     ----------

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from skdeepcluster.base import BaseDeepClusterer
+from skdeepcluster.base import VIEW_CONSTRAINTS, BaseDeepClusterer
 from skdeepcluster.nn import MLP, ClusteringModel, build_backbone, forward_in_batches, l2_normalize
 from skdeepcluster.selection import select_reliable
 from skdeepcluster.stages import ContrastivePretraining, SelfLabellingHeads, SemiSupervisedTraining
@@ -63,6 +63,7 @@ class SPICEClustering(BaseDeepClusterer):
         Labelled batch, and unlabelled batch as a multiple of it.
     batch_size : int, default=256
         Stage-1 batch size, and batch of the passes over the data.
+    {view_parameters}
     {shared_parameters}
 
     Attributes
@@ -81,8 +82,9 @@ class SPICEClustering(BaseDeepClusterer):
     images; the frozen backbone in eval mode in stage 2; the defaults of ``head_loss``,
     ``head_init``, ``semi_init`` and ``agreement_ratio`` (0.9, the STL10 setting); the
     head chosen once, after stage 2; a reliable set never empty; stage 3 for epochs with
-    a cosine schedule instead of 2^20 iterations; MLP and noise/masking views for
-    vectors; affine warps, cutout, noise and intensity jitter for images.
+    a cosine schedule instead of 2^20 iterations; affine warps, cutout, noise and
+    intensity jitter for images.
+    On vectors: an MLP, ``vector_views`` views, random head starts, a plain projector.
 
     References
     ----------
@@ -104,6 +106,7 @@ class SPICEClustering(BaseDeepClusterer):
 
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
+        **VIEW_CONSTRAINTS,
         **dict.fromkeys(("pretrain_epochs", "semi_epochs"),
                         [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})]),
         "head_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -134,6 +137,7 @@ class SPICEClustering(BaseDeepClusterer):
                  balance_reliable=True, min_reliable_per_cluster=100, semi_init="stage2",
                  semi_epochs="auto", semi_lr=0.01, fixmatch_threshold=0.95, lambda_u=1.0,
                  labeled_batch_size=64, unlabeled_ratio=7, ema_decay=0.999, batch_size=256,
+                 vector_views="corruption", view_neighbors=10, neighbor_metric="cosine",
                  precision="auto", device="auto", random_state=None, verbose=0):
         self._set_params_from(locals())
 

@@ -57,9 +57,9 @@ class SelfLabellingHeads:
             self._warm_start(ctx, heads, features, embedding, k)
         pseudo_batch = min(self.pseudo_batch_size, n)
         per_cluster = max(1, pseudo_batch // k)
-        dataset = PerHeadDataset(ctx.X, self.n_heads, self.n_repeat * per_cluster * k)
+        dataset = PerHeadDataset(self.n_heads, self.n_repeat * per_cluster * k)
         refresh = PrototypeRefresh(
-            ctx.X, embedding, ctx.views, pseudo_batch, per_cluster, self.center_ratio,
+            ctx.data, embedding, ctx.views, pseudo_batch, per_cluster, self.center_ratio,
             self.n_repeat, self.inference_batch_size, ctx.rng,
         )
         epochs = ctx.epochs("head_epochs", self.epochs, "spice.heads")
@@ -79,8 +79,10 @@ class SelfLabellingHeads:
             lr_param="head_lr",
             callbacks=[("prototype_refresh", refresh)],
             views=ctx.views,
+            data=ctx.data,
         )
         net.fit(dataset, None)
+        net.data = None  # the fitted net keeps no training rows
         losses = full_data_head_losses(
             net.module_, ctx.X, embedding, per_cluster=max(1, n // k),
             center_ratio=self.center_ratio, double_softmax=self.double_softmax,

@@ -48,7 +48,8 @@ class ContrastivePretraining:
 
 def train_on_views(ctx, net_class, module, *, epochs, lr, batch_size, stage, lr_param,
                    **net_params):
-    """Fit ``net_class`` on ``ctx.X`` with Adam, its steps drawing ``ctx.views``
+    """Fit ``net_class`` on ``ctx.X`` (the rows' indices as targets) with Adam, its
+    steps drawing ``ctx.views``
     (contrastive pretraining, MTDC); with ``epochs=0`` the net is only initialised.
     ``stage`` and ``lr_param`` name the run and its learning rate in errors."""
     net = make_net(
@@ -57,5 +58,5 @@ def train_on_views(ctx, net_class, module, *, epochs, lr, batch_size, stage, lr_
         verbose=ctx.verbose, stage=ctx.stage_label(stage), lr_param=lr_param,
         views=ctx.views, **net_params,
     )
-    fit_or_initialize(net, ctx.X)
+    fit_or_initialize(net, ctx.X, ctx.sample_index)
     return net

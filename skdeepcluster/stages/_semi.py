@@ -39,10 +39,9 @@ class SemiSupervisedTraining:
     def __post_init__(self):
         self.ema = EMAUpdate(self.ema_decay)
 
-    def run(self, ctx, module, labeled_idx, labeled_labels, *, y=None, callbacks=(),
-            **net_params):
+    def run(self, ctx, module, labeled_idx, labeled_labels, *, callbacks=(), **net_params):
         """Train ``module`` on ``ctx.X``; ``labeled_idx`` / ``labeled_labels`` form the
-        labelled pool, ``y`` is handed to the net with the unlabelled batch, and
+        labelled pool, the unlabelled batch comes with its rows' indices, and
         ``callbacks`` run between the EMA update and the schedule. Returns
         ``(net, model)``: the skorch net and the EMA model (``module`` when ``epochs`` is
         0)."""
@@ -71,6 +70,8 @@ class SemiSupervisedTraining:
             labeled_batch_size=self.labeled_batch_size,
             **net_params,
         )
-        fit_or_initialize(net, ctx.X, y, labeled_X=torch.from_numpy(ctx.X[labeled_idx]),
-                          labeled_y=torch.from_numpy(labeled_labels))
+        fit_or_initialize(net, ctx.X, ctx.sample_index,
+                          labeled_X=torch.from_numpy(ctx.X[labeled_idx]),
+                          labeled_y=torch.from_numpy(labeled_labels),
+                          labeled_index=torch.from_numpy(labeled_idx))
         return net, (self.ema.ema_.shadow if self.epochs > 0 else module)

@@ -72,17 +72,20 @@ class PrototypeRefresh(Callback):
     over each head's selection.
     """
 
-    def __init__(self, X, embedding, views, pseudo_batch, per_cluster, center_ratio,
+    def __init__(self, data, embedding, views, pseudo_batch, per_cluster, center_ratio,
                  n_repeat, batch_size, rng):
         store_init_params(self, locals())
 
     @torch.no_grad()
     def on_epoch_begin(self, net, dataset_train=None, **kwargs):
-        batch = self.rng.choice(self.X.shape[0], self.pseudo_batch, replace=False)
-        x = torch.from_numpy(self.X[batch]).to(net.device)
+        batch = self.rng.choice(self.data.shape[0], self.pseudo_batch, replace=False)
         module = net.module_.eval()
-        proba = forward_in_batches(lambda xb: torch.softmax(module(self.views.weak(xb)), dim=2),
-                                   x, self.batch_size, dim=1)
+
+        def head_proba(idx):
+            return torch.softmax(module(self.views.weak(self.data[idx], idx)), dim=2)
+
+        proba = forward_in_batches(head_proba, torch.from_numpy(batch).to(self.data.device),
+                                   self.batch_size, dim=1)
         emb = self.embedding[torch.from_numpy(batch).to(self.embedding.device)]
         indices, labels = [], []
         for head_proba in proba:
@@ -94,7 +97,7 @@ class PrototypeRefresh(Callback):
         dataset_train.set_selection(np.stack(indices), np.stack(labels))
 
     def on_train_end(self, net, **kwargs):
-        self.X = self.embedding = None  # a fitted model keeps no training rows
+        self.data = self.embedding = None  # a fitted model keeps no training rows
 
 
 def align_kmeans_labels(kmeans_labels, labeled_idx, labeled_labels, n_clusters):

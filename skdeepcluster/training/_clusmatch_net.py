@@ -45,9 +45,9 @@ class ClusMatchCriterion(torch.nn.Module):
 class ClusMatchNet(FixMatchNet):
     """One ClusMatch step per batch.
 
-    ``fit(X, sample_index, labeled_X=..., labeled_y=...)``: the unlabelled batch comes
-    from ``X`` (all samples), its "targets" are the samples' indices (to look up their
-    k-means labels in ``kmeans.labels_``, a :class:`KMeansRefresh`). Each step
+    ``fit(X, sample_index, labeled_X=..., labeled_y=..., labeled_index=...)`` as
+    :class:`FixMatchNet`; the indices also look up the samples' k-means labels in
+    ``kmeans.labels_`` (a :class:`KMeansRefresh`). Each step
     draws ``labeled_batch_size`` labelled samples with replacement; the labelled weak
     view, unlabelled weak view and unlabelled strong view share one forward pass.
     Pseudo-labels and thresholds come from the live model's weak view (no gradient);
@@ -60,12 +60,13 @@ class ClusMatchNet(FixMatchNet):
         self.thresholds = thresholds
         self.kmeans = kmeans
 
-    def train_step_single(self, batch, labeled_X=None, labeled_y=None, **fit_params):
+    def train_step_single(self, batch, labeled_X=None, labeled_y=None, labeled_index=None,
+                          **fit_params):
         self._set_training(True)
         xu = batch[0].to(self.device)
         idx = batch[1].to(self.device).long()
         logits_lab, yl, logits_weak, logits_strong = self.semi_supervised_forward(
-            xu, labeled_X, labeled_y
+            xu, idx, labeled_X, labeled_y, labeled_index
         )
         probs = torch.softmax(logits_weak.detach().float(), dim=1)
         pseudo = probs.argmax(dim=1)

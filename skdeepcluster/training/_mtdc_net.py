@@ -47,7 +47,8 @@ class MTDCNet(NeuralNet):
     2. Train mode: two strong views, each through the module separately (as CC does),
        giving ``(z, proba)`` per view; the criterion combines the four terms.
 
-    The module is an :class:`MTDCModel`; ``views`` has a ``strong(x)`` method.
+    The module is an :class:`MTDCModel`; ``views`` has a ``strong(x, index)`` method;
+    ``fit(X, sample_index)`` hands the rows' indices to it.
     """
 
     def __init__(self, module, *args, views=None, **kwargs):
@@ -55,15 +56,15 @@ class MTDCNet(NeuralNet):
         self.views = views
 
     def train_step_single(self, batch, **fit_params):
-        x = batch[0].to(self.device)
+        x, idx = batch[0].to(self.device), batch[1].to(self.device)
         teacher = None
         if self.criterion_.params["pcl_weight"] > 0:
             self._set_training(False)
             with torch.no_grad():
                 teacher = F.softmax(self.module_(x), dim=1)
         self._set_training(True)
-        z1, c1 = self.module_.project(self.views.strong(x))
-        z2, c2 = self.module_.project(self.views.strong(x))
+        z1, c1 = self.module_.project(self.views.strong(x, idx))
+        z2, c2 = self.module_.project(self.views.strong(x, idx))
         loss, parts = self.criterion_(z1, z2, c1, c2, teacher)
         loss.backward()
         for name, value in parts.items():

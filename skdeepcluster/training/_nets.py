@@ -57,7 +57,9 @@ class ContrastiveNet(NeuralNet):
     """Instance-contrastive pretraining (SimCLR-style): two strong views per sample,
     NT-Xent on the module's projections.
 
-    ``views`` is an object with ``weak(x)`` / ``strong(x)`` methods.
+    ``views`` is an object with ``weak(x, index)`` / ``strong(x, index)`` methods.
+    ``fit(X, sample_index)``: the "targets" are the rows' indices, for views that use
+    them (neighbour views).
     """
 
     def __init__(self, module, *args, views=None, **kwargs):
@@ -66,8 +68,8 @@ class ContrastiveNet(NeuralNet):
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
-        x = batch[0].to(self.device)
-        z = self.module_(torch.cat([self.views.strong(x), self.views.strong(x)]))
+        x, idx = batch[0].to(self.device), batch[1].to(self.device)
+        z = self.module_(torch.cat([self.views.strong(x, idx), self.views.strong(x, idx)]))
         z1, z2 = z.chunk(2)
         loss = self.criterion_(z1, z2)
         loss.backward()
@@ -79,21 +81,23 @@ class MultiHeadPseudoLabelNet(NeuralNet):
 
     The module has ``backbone`` (frozen; kept in eval mode) and ``heads`` (a
     :class:`~skdeepcluster.nn.MultiHead`). Batches come from a
-    :class:`~skdeepcluster.training.PerHeadDataset`: inputs (B, H, ...) and labels
-    (B, H). Inputs get the strong view.
+    :class:`~skdeepcluster.training.PerHeadDataset`: sample indices (B, H) into
+    ``data`` (the training rows, on the device) and labels (B, H). Inputs get the
+    strong view.
     """
 
-    def __init__(self, module, *args, views=None, **kwargs):
+    def __init__(self, module, *args, views=None, data=None, **kwargs):
         super().__init__(module, *args, **kwargs)
         self.views = views
+        self.data = data
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         self.module_.backbone.eval()
-        x, y = batch[0].to(self.device), batch[1].to(self.device)
+        idx, y = batch[0].to(self.device).flatten(), batch[1].to(self.device)
         b, h = y.shape
         with torch.no_grad():
-            feats = self.module_.backbone(self.views.strong(x.flatten(0, 1)))
+            feats = self.module_.backbone(self.views.strong(self.data[idx], idx))
         feats = feats.view(b, h, -1).transpose(0, 1)  # (H, B, d)
         logits = self.module_.heads.forward_each(feats)
         loss = self.criterion_(logits, y.T)
@@ -127,8 +131,10 @@ class FixMatchNet(NeuralNet):
     """FixMatch: supervised CE on a labelled batch (weak view) plus the masked weak-to-strong
     consistency on the unlabelled batch; all three go through one forward pass.
 
-    ``fit(X_unlabelled, labeled_X=..., labeled_y=...)``: each step draws
-    ``labeled_batch_size`` labelled samples (with replacement) from the labelled pool.
+    ``fit(X, sample_index, labeled_X=..., labeled_y=..., labeled_index=...)``: the
+    unlabelled batch comes from ``X`` with its rows' indices; each step draws
+    ``labeled_batch_size`` labelled samples (with replacement) from the labelled pool,
+    whose indices in ``X`` are ``labeled_index``. Views get the indices.
     """
 
     def __init__(self, module, *args, views=None, labeled_batch_size=64, **kwargs):
@@ -136,27 +142,29 @@ class FixMatchNet(NeuralNet):
         self.views = views
         self.labeled_batch_size = labeled_batch_size
 
-    def semi_supervised_forward(self, xu, labeled_X, labeled_y):
+    def semi_supervised_forward(self, xu, iu, labeled_X, labeled_y, labeled_index):
         """Draw a labelled batch, then one forward pass over its weak view and the
-        unlabelled batch's weak and strong views (BatchNorm sees the joint batch).
+        unlabelled batch's (rows ``xu``, indices ``iu``) weak and strong views (BatchNorm
+        sees the joint batch).
 
         Returns ``(logits_labelled, labels, logits_weak, logits_strong)``.
         """
         pick = torch.randint(len(labeled_y), (self.labeled_batch_size,))
         xl = labeled_X[pick].to(self.device)
         yl = labeled_y[pick].to(self.device)
+        il = labeled_index[pick].to(self.device)
         n_l, n_u = xl.shape[0], xu.shape[0]
-        logits = self.module_(
-            torch.cat([self.views.weak(xl), self.views.weak(xu), self.views.strong(xu)])
-        )
+        logits = self.module_(torch.cat([
+            self.views.weak(xl, il), self.views.weak(xu, iu), self.views.strong(xu, iu)]))
         logits_lab, logits_weak, logits_strong = logits.split([n_l, n_u, n_u])
         return logits_lab, yl, logits_weak, logits_strong
 
-    def train_step_single(self, batch, labeled_X=None, labeled_y=None, **fit_params):
+    def train_step_single(self, batch, labeled_X=None, labeled_y=None, labeled_index=None,
+                          **fit_params):
         self._set_training(True)
-        xu = batch[0].to(self.device)
+        xu, iu = batch[0].to(self.device), batch[1].to(self.device)
         logits_lab, yl, logits_weak, logits_strong = self.semi_supervised_forward(
-            xu, labeled_X, labeled_y
+            xu, iu, labeled_X, labeled_y, labeled_index
         )
         loss, mask = self.criterion_(logits_lab, yl, logits_weak, logits_strong)
         loss.backward()

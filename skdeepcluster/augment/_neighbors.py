@@ -1,0 +1,154 @@
+"""Nearest-neighbour views for vectors: a positive of a row is one of its k nearest
+neighbours in the input (SCAN, NNCLR, TEMI), not a corruption of the row itself.
+
+On standardised tables and on embeddings, noise and feature masking do not keep a row
+in its class; its nearest neighbours mostly do. The neighbours are mined once, in
+chunks of query rows (memory linear in n, never an n x n matrix), with faiss when it is
+installed and torch otherwise.
+"""
+
+import numpy as np
+import torch
+
+from skdeepcluster.augment._vector import feature_mask, gaussian_noise
+
+#: Distances computed at a time while mining: query chunk x n_samples values.
+_BLOCK_VALUES = 2**24
+METRICS = ("cosine", "euclidean")
+
+
+def _check_metric(metric):
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {METRICS}, got {metric!r}.")
+
+
+def mine_neighbors(X, n_neighbors, *, metric="cosine", chunk_size=None, backend="auto"):
+    """The ``n_neighbors`` nearest other rows of every row of ``X``, nearest first.
+
+    Parameters
+    ----------
+    X : ndarray or Tensor of shape (n, d)
+    n_neighbors : int
+        At most ``n - 1``.
+    metric : {"cosine", "euclidean"}, default="cosine"
+    chunk_size : int, default=None
+        Query rows per distance block (``None``: about 16 M distances a block).
+    backend : {"auto", "faiss", "torch"}, default="auto"
+        ``"auto"``: faiss (exact flat index) when it is installed, else chunked torch
+        matrix products on ``X``'s device.
+
+    Returns
+    -------
+    neighbors : LongTensor of shape (n, n_neighbors), on ``X``'s device (the CPU for
+        numpy input). A row is never its own neighbour; ties go to the lower index.
+    """
+    _check_metric(metric)
+    data = torch.as_tensor(X)
+    device = data.device
+    data = data.reshape(len(data), -1).float()
+    n = data.shape[0]
+    if not 1 <= n_neighbors <= n - 1:
+        raise ValueError(f"n_neighbors must be in [1, n_samples - 1] = [1, {n - 1}], got "
+                         f"{n_neighbors}.")
+    if metric == "cosine":
+        data = torch.nn.functional.normalize(data, dim=1)
+    if backend == "auto":
+        backend = "faiss" if _faiss() is not None and device.type == "cpu" else "torch"
+    if backend == "faiss":
+        found = _mine_faiss(data.cpu().numpy(), n_neighbors, metric)
+        return torch.from_numpy(found).to(device)
+    if backend != "torch":
+        raise ValueError(f"backend must be 'auto', 'faiss' or 'torch', got {backend!r}.")
+    chunk = chunk_size or max(1, _BLOCK_VALUES // n)
+    sq = (data * data).sum(1)
+    out = torch.empty((n, n_neighbors), dtype=torch.long, device=device)
+    for start in range(0, n, chunk):
+        q = data[start:start + chunk]
+        # squared Euclidean distance; on unit rows it orders as cosine distance does
+        dist = sq[start:start + chunk, None] - 2 * q @ data.T + sq[None, :]
+        rows = torch.arange(q.shape[0], device=device)
+        dist[rows, rows + start] = float("inf")  # not its own neighbour
+        # a stable sort puts the lower index first among equal distances
+        out[start:start + chunk] = torch.sort(dist, dim=1, stable=True).indices[:, :n_neighbors]
+    return out
+
+
+def _faiss():
+    try:
+        import faiss
+    except ImportError:
+        return None
+    return faiss
+
+
+def _mine_faiss(data, n_neighbors, metric):
+    faiss = _faiss()
+    if faiss is None:
+        raise ImportError("backend='faiss' needs the faiss-cpu package "
+                          "(pip install faiss-cpu).")
+    data = np.ascontiguousarray(data, dtype=np.float32)
+    # inner product on unit rows is cosine similarity; faiss returns the best first
+    index = faiss.IndexFlatIP(data.shape[1]) if metric == "cosine" else faiss.IndexFlatL2(
+        data.shape[1])
+    index.add(data)
+    _, found = index.search(data, n_neighbors + 1)
+    out = np.empty((data.shape[0], n_neighbors), dtype=np.int64)
+    for i, row in enumerate(found):
+        # drop the row itself (or, among duplicates, one copy) and any -1 padding
+        row = row[(row != i) & (row >= 0)]
+        out[i] = row[:n_neighbors]
+    return out
+
+
+class NeighborViews:
+    """Weak and strong views of standardised vectors built from nearest neighbours.
+
+    The weak view is the row with a little noise. The strong view of row i moves it
+    toward one of its ``n_neighbors`` nearest neighbours j, drawn uniformly:
+    ``x_i + t (x_j - x_i)`` with ``t`` uniform in ``step`` (``(1, 1)``: the neighbour
+    itself), then masks a fraction ``strong_mask`` of the features and adds noise. Views need the rows' indices in the training data (``index``);
+    without them (rows that are not training rows) the strong view is the masked row.
+
+    Parameters
+    ----------
+    data : Tensor of shape (n, d)
+        The training rows (on the training device).
+    neighbors : LongTensor of shape (n, k)
+        Each row's neighbours (:func:`mine_neighbors`), on the same device.
+    step : tuple of float, default=(0.0, 0.5)
+        Range of the step toward the neighbour.
+    weak_noise : float, default=0.05
+    strong_mask : float, default=0.5
+    strong_noise : float, default=0.1
+        The mask and noise of :class:`VectorViews`' strong view: with them the
+        pretrained features clustered better than with the neighbour step alone
+        (``docs/tuning.md``, "Vector views").
+    """
+
+    def __init__(self, data, neighbors, step=(0.0, 0.5), weak_noise=0.05, strong_mask=0.5,
+                 strong_noise=0.1):
+        self.data = data
+        self.neighbors = neighbors
+        self.step = step
+        self.weak_noise = weak_noise
+        self.strong_mask = strong_mask
+        self.strong_noise = strong_noise
+
+    def release_data(self):
+        """Drop the training rows and their neighbours once training is over."""
+        self.data = self.neighbors = None
+
+    def weak(self, x, index=None):
+        return gaussian_noise(x, self.weak_noise)
+
+    def neighbor_of(self, x, index):
+        """For each row of ``x`` (training rows ``index``), a random neighbour's row."""
+        index = index.to(self.neighbors.device)
+        pick = torch.randint(self.neighbors.shape[1], index.shape, device=index.device)
+        return self.data[self.neighbors[index, pick]].to(x.device).view_as(x)
+
+    def strong(self, x, index=None):
+        if index is not None and self.data is not None:
+            t = torch.empty((x.shape[0], 1), device=x.device).uniform_(*self.step)
+            x = x + t * (self.neighbor_of(x, index) - x)
+        return gaussian_noise(feature_mask(x, self.strong_mask), self.strong_noise)
