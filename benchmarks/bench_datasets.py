@@ -1,9 +1,18 @@
-"""Datasets the harness knows: name -> loader returning (images (n,H,W) float32, labels)."""
+"""Datasets the harness knows: name -> loader returning (X, labels).
+
+Image sets return float32 images (n, H, W) in [0, 1]; methods that take vectors get
+them flattened. The `vectors` profile's sets (``standardize=True``) are vectors only:
+the pixels flattened, a PCA of them, or a public table (``vector_tables.py``), and
+every method sees them through ``make_pipeline(StandardScaler(), method)``.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
+import vector_tables as tables
 
 from skdeepcluster.datasets import (
     load_digits_images,
@@ -19,6 +28,36 @@ class BenchDataset:
     load: Callable  # (data_home, download) -> (X, y)
     n_clusters: int = 10
     description: str = ""
+    standardize: bool = False  # vectors only, through a StandardScaler in a Pipeline
+
+
+def _flat(load):
+    def flat(data_home=None, download=True):
+        X, y = load(data_home, download)
+        return X.reshape(len(X), -1), y
+
+    return flat
+
+
+def _pca50(load):
+    """The flattened images projected on their first 50 principal components (fitted
+    on the set itself, without labels): an embedding-like input."""
+
+    def pca(data_home=None, download=True):
+        from sklearn.decomposition import PCA
+
+        X, y = _flat(load)(data_home, download)
+        return PCA(50, random_state=0).fit_transform(X).astype(np.float32), y
+
+    return pca
+
+
+def _table(load):
+    def table(data_home=None, download=True):
+        X, y = load(data_home, download)
+        return np.asarray(X, dtype=np.float64), np.asarray(y)
+
+    return table
 
 
 def _wrap(loader, **kw):
@@ -43,5 +82,30 @@ DATASETS = {
                      description="Fashion-MNIST test set, 10,000 images 28x28"),
         BenchDataset("usps", _wrap(load_usps, subset="all"),
                      description="USPS train+test, 9,298 images 16x16"),
+        # the `vectors` profile
+        BenchDataset("digits-vectors", _flat(_wrap(load_digits_images)), standardize=True,
+                     description="sklearn digits as 64-d vectors"),
+        BenchDataset("mnist-test-vectors", _flat(_wrap(load_mnist, subset="test")),
+                     standardize=True, description="MNIST test set as 784-d vectors"),
+        BenchDataset("fashion-mnist-test-vectors",
+                     _flat(_wrap(load_fashion_mnist, subset="test")), standardize=True,
+                     description="Fashion-MNIST test set as 784-d vectors"),
+        BenchDataset("mnist-test-pca50", _pca50(_wrap(load_mnist, subset="test")),
+                     standardize=True, description="MNIST test set, PCA to 50 dims"),
+        BenchDataset("fashion-mnist-test-pca50",
+                     _pca50(_wrap(load_fashion_mnist, subset="test")), standardize=True,
+                     description="Fashion-MNIST test set, PCA to 50 dims"),
+        BenchDataset("wine", _table(tables.load_wine), 3, "sklearn wine, 178 x 13",
+                     standardize=True),
+        BenchDataset("breast-cancer", _table(tables.load_breast_cancer), 2,
+                     "sklearn breast cancer, 569 x 30", standardize=True),
+        BenchDataset("penguins", _table(tables.load_penguins), 3,
+                     "palmerpenguins, 342 x 4 (r-cran-palmerpenguins)", standardize=True),
+        BenchDataset("olive", _table(tables.load_olive), 3,
+                     "olive oils, 572 x 8, 3 regions (r-cran-dslabs)", standardize=True),
+        BenchDataset("musk", _table(tables.load_musk), 2, "musk, 476 x 166 (r-cran-kernlab)",
+                     standardize=True),
+        BenchDataset("spam", _table(tables.load_spam), 2, "spam, 4,601 x 57 (r-cran-kernlab)",
+                     standardize=True),
     ]
 }

@@ -154,6 +154,12 @@ def _n2d(n_clusters, seed, device):
                      random_state=seed, device=device)
 
 
+def _umap_gmm(n_clusters, seed, device):
+    from n2d import UMAPGMM
+
+    return UMAPGMM(n_clusters=n_clusters, random_state=seed)
+
+
 def _clustpy_factory(class_name):
     def factory(n_clusters, seed, device):
         try:
@@ -179,6 +185,9 @@ def _register_peers():
     register(Method("AE+UMAP+GMM", _n2d, uses_device=True,
                     note="N2D-style: MLP AE d-500-500-2000-10 (50 epochs, Adam 1e-3), "
                     "UMAP 10-d (n_neighbors=15, min_dist=0), full-covariance GMM"))
+    register(Method("UMAP+GMM", _umap_gmm,
+                    note="UMAP 10-d (n_neighbors=15, min_dist=0) of the input, "
+                    "full-covariance GMM"))
     for name in ("DEC", "IDEC", "DCN"):
         register(Method(f"clustpy.{name}", _clustpy_factory(name), uses_device=True,
                         python="clustpy", note="clustpy defaults"))

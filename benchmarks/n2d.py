@@ -79,3 +79,29 @@ class AEUMAPGMM(ClusterMixin, BaseEstimator):
                                     covariance_type=self.covariance_type, random_state=seed)
         self.labels_ = self.gmm_.fit_predict(self.embedding_)
         return self
+
+
+class UMAPGMM(ClusterMixin, BaseEstimator):
+    """The simple pipeline a user tries first on vectors: UMAP to ``umap_dim`` dimensions
+    (``min_dist=0``) and a full-covariance GaussianMixture on the embedding."""
+
+    def __init__(self, n_clusters=10, umap_dim=10, n_neighbors=15, min_dist=0.0,
+                 covariance_type="full", random_state=None):
+        self.n_clusters = n_clusters
+        self.umap_dim = umap_dim
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.covariance_type = covariance_type
+        self.random_state = random_state
+
+    def fit(self, X, y=None):
+        import umap
+
+        seed = 0 if self.random_state is None else int(self.random_state)
+        self.embedding_ = umap.UMAP(n_components=self.umap_dim, n_neighbors=self.n_neighbors,
+                                    min_dist=self.min_dist, random_state=seed).fit_transform(
+            np.asarray(X, dtype=np.float32))
+        self.gmm_ = GaussianMixture(n_components=self.n_clusters,
+                                    covariance_type=self.covariance_type, random_state=seed)
+        self.labels_ = self.gmm_.fit_predict(self.embedding_)
+        return self

@@ -49,6 +49,17 @@ PROFILES = {
     "quick-all": dict(datasets=["digits", "mnist-test"], seeds=[0],
                       max_run_s={"digits": 900, "mnist-test": 2700}, jobs=2,
                       families=("skdeepcluster", "peer"), interpreters=(None, "clustpy")),
+    # The data our users bring: vectors (flattened pixels, PCA "embeddings", public
+    # tables), each through a StandardScaler in a Pipeline. Smallest first.
+    "vectors": dict(datasets=["wine", "penguins", "musk", "breast-cancer", "olive",
+                              "digits-vectors", "spam", "mnist-test-pca50",
+                              "fashion-mnist-test-pca50", "mnist-test-vectors",
+                              "fashion-mnist-test-vectors"],
+                    seeds=[0], max_run_s=1500, jobs=2,
+                    methods=("KMeans", "GaussianMixture", "UMAP+GMM", "AE+UMAP+GMM",
+                             "SPICEClustering on vectors",
+                             "SelectivePseudoLabelClustering on vectors",
+                             "ClusMatch on vectors", "MutualTaughtClustering on vectors")),
     "full": dict(datasets=["digits", "mnist-test", "fashion-mnist"], seeds=[0, 1, 2],
                  max_run_s=3600),
 }
@@ -186,6 +197,8 @@ def profile_methods(profile, names=None):
     """The methods a run covers: those named (comma-separated), else the profile's."""
     from methods import get_methods
 
+    if not names and "methods" in profile:
+        return get_methods(list(profile["methods"]))
     methods = get_methods([s.strip() for s in names.split(",")] if names else None)
     if not names and "families" in profile:
         methods = [m for m in methods if m.family in profile["families"]

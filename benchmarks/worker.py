@@ -86,6 +86,11 @@ def main(spec_path, result_path):
         X, y = dataset.load(spec.get("data_home"), spec.get("download", True))
         if method.input == "vectors":
             X = X.reshape(len(X), -1)
+        elif X.ndim == 2:
+            result.update(status=f"not run: {method.name} takes images; "
+                          f"{spec['dataset']} holds vectors")
+            dump()
+            return 0
         result["n_samples"] = int(len(X))
         device = "cpu"
         if method.uses_device:  # torch only where used, so sklearn peers' RSS excludes it
@@ -109,6 +114,11 @@ def main(spec_path, result_path):
             result.update(status=f"unavailable: {exc}")
             dump()
             return 0
+        if dataset.standardize:  # as a user would: make_pipeline(StandardScaler(), est)
+            from sklearn.pipeline import make_pipeline
+            from sklearn.preprocessing import StandardScaler
+
+            est = make_pipeline(StandardScaler(), est)
         import resource
 
         result["rss_before_fit_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

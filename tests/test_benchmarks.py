@@ -97,3 +97,22 @@ def test_quick_all_adds_clustpy_to_quick_s_rows(harness):
     # --methods overrides the profile's selection
     assert [m.name for m in harness.profile_methods(harness.PROFILES["quick"], "clustpy.DEC")] \
         == ["clustpy.DEC"]
+
+
+def test_vectors_profile_names_the_issue_s_rows(harness):
+    methods = [m.name for m in harness.profile_methods(harness.PROFILES["vectors"])]
+    assert methods[:4] == ["KMeans", "GaussianMixture", "UMAP+GMM", "AE+UMAP+GMM"]
+    assert all(m.endswith(" on vectors") for m in methods[4:]) and len(methods) == 8
+    from bench_datasets import DATASETS
+
+    assert all(DATASETS[d].standardize for d in harness.PROFILES["vectors"]["datasets"])
+
+
+def test_vector_tables_run_through_a_standard_scaler(harness, tmp_path):
+    # KMeans on wine: about 0.70 ACC on the raw columns, 0.97 standardised
+    harness.main(["--profile", "vectors", "--datasets", "wine", "--methods",
+                  "KMeans,SPICEClustering", "--results-dir", str(tmp_path),
+                  "--output-name", "t"])
+    rows = {r["method"]: r for r in _rows(tmp_path / "t.csv")}
+    assert rows["KMeans"]["status"] == "ok" and float(rows["KMeans"]["acc"]) > 0.95
+    assert rows["SPICEClustering"]["status"].startswith("not run: SPICEClustering takes images")
