@@ -185,7 +185,9 @@ def apply_scaling(X, scaling):
     for start in range(0, X.shape[0], _SCALING_CHUNK):
         block = X[start : start + _SCALING_CHUNK]
         if scaling is not None:
-            block = (block.astype(np.float64) - scaling[0]) / scaling[1]
+            block = block.astype(np.float64)  # a copy: scaled in place
+            block -= scaling[0]
+            block /= scaling[1]
         out[start : start + _SCALING_CHUNK] = block
     if not np.all(np.isfinite(out)):
         raise ValueError(

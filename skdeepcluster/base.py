@@ -43,6 +43,8 @@ from skdeepcluster.training import resolve_epochs
 
 #: Passes over whole data sets (predict, the final label pass) use at least this batch.
 MIN_INFERENCE_BATCH = 512
+#: predict/transform validate, scale and run the input this many rows at a time.
+INFERENCE_BLOCK = 4096
 #: Key of the pickled state of an estimator fitted on a GPU (see ``__getstate__``).
 _TORCH_STATE = "_torch_saved_state"
 
@@ -287,6 +289,18 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         X, _ = validate_input(self, X, reset=False, dtype=None)
         return apply_scaling(X, self._scaling)
 
+    def _row_blocks(self, X):
+        """``X`` validated and scaled, block by block of ``INFERENCE_BLOCK`` rows, so
+        that a memory-mapped array is never held in memory at once. Input without row
+        slicing (lists) is converted first."""
+        check_is_fitted(self, "module_")
+        if not hasattr(X, "shape") or not hasattr(X, "__getitem__"):
+            X = np.asarray(X)
+        rows = X.iloc if hasattr(X, "iloc") else X
+        n = X.shape[0]
+        for start in range(0, max(n, 1), INFERENCE_BLOCK):
+            yield self._validated(rows[start:start + INFERENCE_BLOCK])
+
     def predict_proba(self, X):
         """Cluster membership probabilities of the trained network.
 
@@ -298,7 +312,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         -------
         proba : ndarray of shape (n_samples, n_clusters)
         """
-        return _softmax(self._forward(X))
+        return self._forward(X, then=_softmax)
 
     def predict(self, X):
         """Cluster of each sample, from the trained network (inductive).
@@ -311,7 +325,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         -------
         labels : ndarray of shape (n_samples,)
         """
-        return np.argmax(self._forward(X), 1)
+        return self._forward(X, then=_argmax)
 
     def fit_predict(self, X, y=None):
         """Fit and return ``labels_``, which equals ``predict(X)`` on the training data.
@@ -341,9 +355,14 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         """
         return self._forward(X, method="embed")
 
-    def _forward(self, X, method="forward"):
-        X = self._validated(X)
-        return _batched_forward(self.module_, X, self.device_, self.batch_size, method)
+    def _forward(self, X, method="forward", then=None):
+        """``module_.<method>`` over ``X`` block by block; ``then`` maps each block's
+        output to what is kept (labels, probabilities), so no (n, K) logits pile up."""
+        outs = []
+        for block in self._row_blocks(X):
+            out = _batched_forward(self.module_, block, self.device_, self.batch_size, method)
+            outs.append(out if then is None else then(out))
+        return np.concatenate(outs)
 
     # ------------------------------------------------------------------ pickling
     def __getstate__(self):
@@ -399,6 +418,10 @@ def _batched_forward(module, X, device, batch_size, method="forward"):
                              max(int(batch_size), MIN_INFERENCE_BATCH), device=device)
     module.train(was_training)
     return out.numpy()
+
+
+def _argmax(logits):
+    return np.argmax(logits, 1)
 
 
 def _softmax(logits):
