@@ -10,7 +10,7 @@ installed and torch otherwise.
 import numpy as np
 import torch
 
-from skdeepcluster.augment._vector import feature_mask, gaussian_noise
+from skdeepcluster.augment._vector import VectorViews
 
 #: Distances computed at a time while mining: query chunk x n_samples values.
 _BLOCK_VALUES = 2**24
@@ -100,14 +100,14 @@ def _mine_faiss(data, n_neighbors, metric):
     return out
 
 
-class NeighborViews:
-    """Weak and strong views of standardised vectors built from nearest neighbours.
+class NeighborViews(VectorViews):
+    """:class:`VectorViews` whose strong view first moves a row toward a neighbour.
 
-    The weak view is the row with a little noise. The strong view of row i moves it
-    toward one of its ``n_neighbors`` nearest neighbours j, drawn uniformly:
-    ``x_i + t (x_j - x_i)`` with ``t`` uniform in ``step`` (``(1, 1)``: the neighbour
-    itself), then masks a fraction ``strong_mask`` of the features and adds noise. Views need the rows' indices in the training data (``index``);
-    without them (rows that are not training rows) the strong view is the masked row.
+    The strong view of row i steps toward one of its ``n_neighbors`` nearest neighbours
+    j, drawn uniformly: ``x_i + t (x_j - x_i)`` with ``t`` uniform in ``step``
+    (``(1, 1)``: the neighbour itself), then masks and adds noise as the corruption
+    views do; the weak view is theirs. Views need the rows' indices in the training
+    data (``index``); rows without them (not training rows) get no step.
 
     Parameters
     ----------
@@ -117,38 +117,28 @@ class NeighborViews:
         Each row's neighbours (:func:`mine_neighbors`), on the same device.
     step : tuple of float, default=(0.0, 0.5)
         Range of the step toward the neighbour.
-    weak_noise : float, default=0.05
-    strong_mask : float, default=0.5
-    strong_noise : float, default=0.1
-        The mask and noise of :class:`VectorViews`' strong view: with them the
-        pretrained features clustered better than with the neighbour step alone
-        (``docs/tuning.md``, "Vector views").
+    **corruption
+        :class:`VectorViews`' parameters (``weak_noise``, ``strong_mask``, ...).
     """
 
-    def __init__(self, data, neighbors, step=(0.0, 0.5), weak_noise=0.05, strong_mask=0.5,
-                 strong_noise=0.1):
-        self.data = data
+    def __init__(self, data, neighbors, step=(0.0, 0.5), **corruption):
+        super().__init__(data, **corruption)
         self.neighbors = neighbors
         self.step = step
-        self.weak_noise = weak_noise
-        self.strong_mask = strong_mask
-        self.strong_noise = strong_noise
 
     def release_data(self):
         """Drop the training rows and their neighbours once training is over."""
-        self.data = self.neighbors = None
-
-    def weak(self, x, index=None):
-        return gaussian_noise(x, self.weak_noise)
+        super().release_data()
+        self.neighbors = None
 
     def neighbor_of(self, x, index):
         """For each row of ``x`` (training rows ``index``), a random neighbour's row."""
         index = index.to(self.neighbors.device)
         pick = torch.randint(self.neighbors.shape[1], index.shape, device=index.device)
-        return self.data[self.neighbors[index, pick]].to(x.device).view_as(x)
+        return self.pool[self.neighbors[index, pick]].to(x.device).view_as(x)
 
     def strong(self, x, index=None):
-        if index is not None and self.data is not None:
+        if index is not None and self.neighbors is not None:
             t = torch.empty((x.shape[0], 1), device=x.device).uniform_(*self.step)
             x = x + t * (self.neighbor_of(x, index) - x)
-        return gaussian_noise(feature_mask(x, self.strong_mask), self.strong_noise)
+        return super().strong(x, index)
