@@ -28,7 +28,12 @@ def main(argv=None):
     p.add_argument("--views", default="corruption,neighbors")
     p.add_argument("--data-home")
     p.add_argument("--out", default=str(HERE / "results" / "vector-views.csv"))
+    p.add_argument("--summary", action="store_true",
+                   help="print the mean (min-max) ACC table of --out as markdown, then exit")
     args = p.parse_args(argv)
+    if args.summary:
+        print(summary(args.out))
+        return 0
 
     import torch
     from sklearn.pipeline import make_pipeline
@@ -67,6 +72,26 @@ def main(argv=None):
                         f.flush()
                         print(*row, flush=True)
     return 0
+
+
+def summary(path):
+    """Mean (min-max) ACC over seeds per estimator, view family and dataset."""
+    import pandas as pd
+
+    df = pd.read_csv(path)
+    datasets = list(dict.fromkeys(df["dataset"]))
+    lines = ["| estimator | vector_views | " + " | ".join(datasets) + " | mean |",
+             "|---|---|" + "---|" * (len(datasets) + 1)]
+    for (est, views), g in df.groupby(["estimator", "vector_views"], sort=False):
+        cells, means = [], []
+        for d in datasets:
+            acc = g.loc[g["dataset"] == d, "acc"]
+            means.append(acc.mean())
+            cells.append(f"{acc.mean():.3f} ({acc.min():.3f}-{acc.max():.3f})" if len(acc)
+                         else "")
+        lines.append(f"| {est} | {views} | " + " | ".join(cells)
+                     + f" | {sum(means) / len(means):.3f} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
