@@ -107,5 +107,12 @@ DATASETS = {
                      standardize=True),
         BenchDataset("spam", _table(tables.load_spam), 2, "spam, 4,601 x 57 (r-cran-kernlab)",
                      standardize=True),
+        # the `vectors-check` tables: no default was chosen on them
+        BenchDataset("glass", _table(tables.load_glass), 6,
+                     "glass, 214 x 9, 6 types (r-cran-mlbench)", standardize=True),
+        BenchDataset("sonar", _table(tables.load_sonar), 2, "sonar, 208 x 60 (r-cran-mlbench)",
+                     standardize=True),
+        BenchDataset("vehicle", _table(tables.load_vehicle), 4,
+                     "vehicle silhouettes, 846 x 18 (r-cran-mlbench)", standardize=True),
     ]
 }

@@ -30,6 +30,11 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO)]
 
+#: The rows of the vector profiles: the simple pipelines, then the four estimators.
+VECTOR_METHODS = ("KMeans", "GaussianMixture", "UMAP+GMM", "AE+UMAP+GMM",
+                  "SPICEClustering on vectors", "SelectivePseudoLabelClustering on vectors",
+                  "ClusMatch on vectors", "MutualTaughtClustering on vectors")
+
 PROFILES = {
     # max_run_s: each run's time limit, or a dict of them per dataset.
     # quick runs, unless --methods says otherwise, the estimators themselves and the
@@ -55,11 +60,10 @@ PROFILES = {
                               "digits-vectors", "spam", "mnist-test-pca50",
                               "fashion-mnist-test-pca50", "mnist-test-vectors",
                               "fashion-mnist-test-vectors"],
-                    seeds=[0], max_run_s=1500, jobs=2,
-                    methods=("KMeans", "GaussianMixture", "UMAP+GMM", "AE+UMAP+GMM",
-                             "SPICEClustering on vectors",
-                             "SelectivePseudoLabelClustering on vectors",
-                             "ClusMatch on vectors", "MutualTaughtClustering on vectors")),
+                    seeds=[0], max_run_s=1500, jobs=2, methods=VECTOR_METHODS),
+    # vectors' rows on tables that no default was chosen on
+    "vectors-check": dict(datasets=["glass", "sonar", "vehicle"], seeds=[0], max_run_s=900,
+                          jobs=2, methods=VECTOR_METHODS),
     "full": dict(datasets=["digits", "mnist-test", "fashion-mnist"], seeds=[0, 1, 2],
                  max_run_s=3600),
 }

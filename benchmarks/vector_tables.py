@@ -5,6 +5,9 @@
   read with the ``rdata`` package; labels ``type`` and ``Class``).
 * ``penguins``: Debian's ``r-cran-palmerpenguins`` (``extdata/penguins.csv``: the four
   numeric measurements, rows with a missing value dropped; label ``species``).
+* ``glass``, ``vehicle``, ``sonar``: Debian's ``r-cran-mlbench`` (``data/Glass.rda``,
+  ``Vehicle.rda``, ``Sonar.rda``; labels ``Type``, ``Class``, ``Class``): the
+  `vectors-check` tables, which no default was chosen on.
 * ``olive``: Debian's ``r-cran-dslabs`` (``extdata/olive.csv``: the eight fatty acids;
   label ``Region``, the 3 macro-regions).
 
@@ -60,9 +63,13 @@ def _codes(labels):
 
 
 def _rda_frame(path, name):
+    import warnings
+
     import rdata
 
-    return rdata.read_rda(str(path))[name]
+    with warnings.catch_warnings():  # "Unknown encoding. Assumed ASCII.": the data are numbers
+        warnings.simplefilter("ignore", UserWarning)
+        return rdata.read_rda(str(path))[name]
 
 
 def load_spam(data_home=None, download=True):
@@ -73,6 +80,19 @@ def load_spam(data_home=None, download=True):
 def load_musk(data_home=None, download=True):
     df = _rda_frame(debian_r_file("kernlab", "data/musk.rda", data_home, download), "musk")
     return df.drop(columns="Class").to_numpy(np.float64), _codes(df["Class"])
+
+
+def _mlbench(name, label):
+    def load(data_home=None, download=True):
+        df = _rda_frame(debian_r_file("mlbench", f"data/{name}.rda", data_home, download), name)
+        return df.drop(columns=label).to_numpy(np.float64), _codes(df[label])
+
+    return load
+
+
+load_glass = _mlbench("Glass", "Type")
+load_vehicle = _mlbench("Vehicle", "Class")
+load_sonar = _mlbench("Sonar", "Class")
 
 
 def load_penguins(data_home=None, download=True):
