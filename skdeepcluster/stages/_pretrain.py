@@ -49,8 +49,8 @@ class ContrastivePretraining:
 def train_on_views(ctx, net_class, module, *, epochs, lr, batch_size, stage, lr_param,
                    **net_params):
     """Fit ``net_class`` on ``ctx.X`` (the rows' indices as targets) with Adam, its
-    steps drawing ``ctx.views``
-    (contrastive pretraining, MTDC); with ``epochs=0`` the net is only initialised.
+    steps drawing ``ctx.views`` (contrastive pretraining, MTDC); with ``epochs=0`` the
+    net is only initialised.
     ``stage`` and ``lr_param`` name the run and its learning rate in errors."""
     net = make_net(
         net_class, module, n_samples=ctx.n_samples, batch_size=batch_size,
