@@ -46,10 +46,11 @@ def test_chunked_mining_equals_the_brute_force_reference(backend, metric, chunk_
     np.testing.assert_array_equal(nb.numpy(), brute_force(X, 6, metric))
 
 
-def test_a_row_is_never_its_own_neighbour_even_among_duplicates():
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_row_is_never_its_own_neighbour_even_among_duplicates(backend):
     X = np.zeros((6, 3), dtype=np.float32)
     X[3:] = 1.0
-    nb = mine_neighbors(X, 2, metric="euclidean", backend="torch").numpy()
+    nb = mine_neighbors(X, 2, metric="euclidean", backend=backend).numpy()
     assert not np.any(nb == np.arange(6)[:, None])
     assert np.all((nb < 3) == (np.arange(6)[:, None] < 3))  # duplicates of its own group
 

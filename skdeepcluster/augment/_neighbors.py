@@ -94,12 +94,11 @@ def _mine_faiss(data, n_neighbors, metric):
         data.shape[1])
     index.add(data)
     _, found = index.search(data, n_neighbors + 1)
-    out = np.empty((data.shape[0], n_neighbors), dtype=np.int64)
-    for i, row in enumerate(found):
-        # drop the row itself (or, among duplicates, one copy) and any -1 padding
-        row = row[(row != i) & (row >= 0)]
-        out[i] = row[:n_neighbors]
-    return out
+    # keep the first n_neighbors hits that are not the row itself (among duplicates
+    # faiss may list a copy first and the row last: then the last hit goes)
+    other = found != np.arange(len(found))[:, None]
+    first = np.argsort(~other, axis=1, kind="stable")[:, :n_neighbors]
+    return np.take_along_axis(found, first, axis=1).astype(np.int64)
 
 
 class NeighborViews(VectorViews):
