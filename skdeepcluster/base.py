@@ -39,7 +39,7 @@ from skdeepcluster._params import store_init_params
 from skdeepcluster._warnings import warn_user
 from skdeepcluster.augment import VECTOR_VIEWS, make_views
 from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
-from skdeepcluster.training import resolve_epochs
+from skdeepcluster.training import preserved_thread_settings, resolve_epochs
 
 #: Passes over whole data sets (predict, the final label pass) use at least this batch.
 MIN_INFERENCE_BATCH = 512
@@ -230,7 +230,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
                          self._resolve_precision(device, spec), self.verbose,
                          self._short_name, self._stages, self._view_options())
         forked = [device.index or 0] if device.type == "cuda" else []
-        with torch.random.fork_rng(devices=forked):
+        with preserved_thread_settings(), torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)
             fitted = self._fit_stages(ctx)
         if "views" in vars(ctx):  # the fitted nets keep the views: not the training rows

@@ -132,3 +132,43 @@ def test_user_backbone_is_used_and_copied(blobs):
 def test_user_backbone_must_return_2d(blobs):
     with pytest.raises(ValueError, match="backbone must return a 2-D tensor"):
         tiny(backbone=torch.nn.Identity()).fit(np.random.RandomState(0).rand(30, 1, 4, 4))
+
+
+@pytest.mark.parametrize("shuffle, drop_last", [(True, True), (False, False)])
+def test_batch_loader_gives_the_data_loaders_batches_one_gather_each(shuffle, drop_last):
+    from skorch.dataset import Dataset
+    from torch.utils.data import DataLoader
+
+    from skdeepcluster.training import batch_loader
+
+    class CountingDataset(Dataset):
+        calls = 0
+
+        def __getitem__(self, i):
+            self.calls += 1
+            return super().__getitem__(i)
+
+    X = np.arange(23 * 3, dtype=np.float32).reshape(23, 3)
+    torch.manual_seed(0)
+    reference = list(DataLoader(Dataset(X, np.arange(23)), batch_size=5, shuffle=shuffle,
+                                drop_last=drop_last))
+    after_reference = torch.rand(1)
+    torch.manual_seed(0)
+    dataset = CountingDataset(X, np.arange(23))
+    batches = list(batch_loader(dataset, batch_size=5, shuffle=shuffle, drop_last=drop_last))
+    assert dataset.calls == len(batches) == len(reference)  # one access per batch
+    for (x, y), (rx, ry) in zip(batches, reference, strict=True):
+        torch.testing.assert_close(x, rx)
+        torch.testing.assert_close(y, ry)
+    assert torch.equal(torch.rand(1), after_reference)  # the same random numbers drawn
+
+
+def test_per_head_dataset_batches_put_the_head_axis_last():
+    from skdeepcluster.training import PerHeadDataset
+
+    ds = PerHeadDataset(n_heads=2, length=4)
+    ds.set_selection([[0, 1, 2, 3], [7, 6, 5, 4]], [[0, 0, 1, 1], [1, 1, 0, 0]])
+    idx, labels = ds[[1, 3]]
+    np.testing.assert_array_equal(idx, [[1, 6], [3, 4]])
+    np.testing.assert_array_equal(labels, [[0, 1], [1, 0]])
+    np.testing.assert_array_equal(ds[2][0], [2, 5])

@@ -73,6 +73,33 @@ def test_same_seed_same_labels(name, blobs):
     np.testing.assert_array_equal(a, b)
 
 
+def test_fit_restores_thread_counts_that_a_stage_changed(monkeypatch, blobs):
+    # what numba's OpenMP layer can do inside UMAP: the fit puts the counts back
+    import torch
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    est = ESTIMATORS["MTDC"][0]()
+    fit_stages = type(est)._fit_stages
+
+    def meddling(self, ctx):
+        torch.set_num_threads(1)
+        threadpool_limits(1)
+        return fit_stages(self, ctx)
+
+    monkeypatch.setattr(type(est), "_fit_stages", meddling)
+    previous = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        with threadpool_limits(2):
+            before = {(p["filepath"], p["num_threads"]) for p in threadpool_info()}
+            est.fit(blobs[0])
+            after = {(p["filepath"], p["num_threads"]) for p in threadpool_info()}
+            assert torch.get_num_threads() == 2
+            assert before <= after
+    finally:
+        torch.set_num_threads(previous)
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_fit_leaves_the_thread_counts_as_they_were(name, blobs):
     import torch

@@ -11,10 +11,10 @@ from skdeepcluster.training._callbacks import (
     cosine_decay_scheduler,
 )
 from skdeepcluster.training._clusmatch_net import ClusMatchCriterion, ClusMatchNet
-from skdeepcluster.training._datasets import PerHeadDataset
+from skdeepcluster.training._datasets import PerHeadDataset, batch_loader
 from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCNet
 from skdeepcluster.training._progress import StageProgress, progress_bar
-from skdeepcluster.training._threads import single_threaded
+from skdeepcluster.training._threads import preserved_thread_settings, single_threaded
 from skdeepcluster.training._nets import (
     ContrastiveNet,
     FixMatchCriterion,
@@ -49,10 +49,12 @@ __all__ = [
     "StageProgress",
     "TrainingGuard",
     "align_kmeans_labels",
+    "batch_loader",
     "cosine_decay_scheduler",
     "encode",
     "fit_or_initialize",
     "make_net",
+    "preserved_thread_settings",
     "progress_bar",
     "resolve_epochs",
     "single_threaded",

@@ -2,7 +2,7 @@
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
 
 
 class PerHeadDataset(Dataset):
@@ -32,4 +32,17 @@ class PerHeadDataset(Dataset):
         return self.indices.shape[1]
 
     def __getitem__(self, j):
-        return torch.from_numpy(self.indices[:, j]), torch.from_numpy(self.labels[:, j])
+        # j: one item or a batch of them; the head axis comes last either way
+        return (torch.from_numpy(self.indices[:, j].T),
+                torch.from_numpy(self.labels[:, j].T))
+
+
+def batch_loader(dataset, batch_size, shuffle=False, drop_last=False):
+    """A data loader that indexes ``dataset`` once per batch, with the whole batch of
+    indices, instead of once per sample: skorch's datasets slice arrays and tensors by
+    an index list, so a batch costs one gather. The batches, their order and the random
+    numbers drawn are those of ``DataLoader(dataset, batch_size, shuffle, drop_last)``.
+    """
+    order = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+    return DataLoader(dataset, sampler=BatchSampler(order, batch_size, drop_last),
+                      batch_size=None)

@@ -9,6 +9,7 @@ import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
 
+from skdeepcluster.training._datasets import batch_loader
 from skdeepcluster.training._progress import StageProgress
 
 from skdeepcluster.losses import (
@@ -215,8 +216,8 @@ def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs,
              optimizer, verbose, stage, lr_param=None, callbacks=(), shuffle=True,
              **kwargs):
     """A net with the package's common settings: no validation split, shuffled batches
-    (unless ``shuffle=False``), last incomplete batch dropped (BatchNorm needs > 1
-    sample), a progress bar named ``stage`` when ``verbose`` (skorch itself prints
+    (unless ``shuffle=False``) gathered a batch at a time (:func:`batch_loader`), last
+    incomplete batch dropped (BatchNorm needs > 1 sample), a progress bar named ``stage`` when ``verbose`` (skorch itself prints
     nothing), and a :class:`TrainingGuard`. Every net of the package is built here."""
     callbacks = list(callbacks)
     if verbose:
@@ -229,6 +230,7 @@ def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs,
         max_epochs=max_epochs,
         batch_size=max(2, min(int(batch_size), int(n_samples))),
         train_split=None,
+        iterator_train=batch_loader,
         iterator_train__shuffle=shuffle,
         iterator_train__drop_last=True,
         device=device,

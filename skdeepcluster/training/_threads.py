@@ -4,7 +4,7 @@ how many threads the machine or the calling process uses."""
 import contextlib
 
 import torch
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 
 @contextlib.contextmanager
@@ -18,3 +18,18 @@ def single_threaded():
             yield
     finally:
         torch.set_num_threads(previous)
+
+
+@contextlib.contextmanager
+def preserved_thread_settings():
+    """torch's intra-op thread count and every loaded OpenMP / BLAS pool's size as they
+    were before the block, whatever the block ran (numba's OpenMP layer, used by UMAP,
+    can change them for the rest of the process)."""
+    torch_threads = torch.get_num_threads()
+    pools = threadpool_info()
+    try:
+        yield
+    finally:
+        if torch.get_num_threads() != torch_threads:
+            torch.set_num_threads(torch_threads)
+        threadpool_limits(limits=pools)  # not as a context: the sizes stay set
