@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed
+from joblib.parallel import get_active_backend
 
 from skdeepcluster.augment import random_affine
 from skdeepcluster.nn import AutoencoderEnsemble
@@ -35,8 +36,12 @@ class MemberTraining:
     n_jobs: object
 
     def parallel(self):
-        # results as they come, for the progress bar; their order is the members'
-        return Parallel(n_jobs=self.n_jobs, return_as="generator")
+        # results as they come, for the progress bar, where the backend (the caller's
+        # joblib.parallel_config) can; their order is the members' either way
+        backend, _ = get_active_backend()
+        as_they_come = getattr(backend, "supports_return_generator", False)
+        return Parallel(n_jobs=self.n_jobs,
+                        return_as="generator" if as_they_come else "list")
 
     def run(self, ctx, members, targets, epochs, augment=None, stage="rounds"):
         """Train each member ``epochs`` epochs on ``targets`` (-1: no pseudo-label);

@@ -19,7 +19,7 @@ HDBSCAN_BISECTIONS = 30
 MIN_UMAP_NEIGHBORS = 15
 
 
-@dataclass
+@dataclass(frozen=True)  # hashable: joblib's Dask backend hashes the tasks' callables
 class LatentClustering:
     """How one latent space becomes exactly ``n_clusters`` labels (see
     :func:`cluster_latent`); :meth:`for_data` settles UMAP's neighbours for the data."""
