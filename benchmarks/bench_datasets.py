@@ -60,6 +60,22 @@ def _table(load):
     return table
 
 
+def _gaussian_mixture(n_samples, n_features=64, n_clusters=10):
+    """``n_samples`` rows of a fixed 64-d mixture of 10 unit Gaussians with equal weights,
+    centres drawn once (seed 0) at scale 0.5 per dimension (about 5.7 apart, so the
+    classes barely overlap); labels are the components. The same centres at every n."""
+
+    def load(data_home=None, download=True):
+        centers = np.random.RandomState(0).normal(scale=0.5, size=(n_clusters, n_features))
+        rng = np.random.default_rng(n_samples)
+        y = rng.integers(n_clusters, size=n_samples)
+        X = centers[y].astype(np.float32)
+        X += rng.standard_normal((n_samples, n_features), dtype=np.float32)
+        return X, y
+
+    return load
+
+
 def _wrap(loader, **kw):
     def load(data_home=None, download=True):
         return loader(data_home=data_home, download_if_missing=download, return_X_y=True, **kw)
@@ -114,5 +130,10 @@ DATASETS = {
                      standardize=True),
         BenchDataset("vehicle", _table(tables.load_vehicle), 4,
                      "vehicle silhouettes, 846 x 18 (r-cran-mlbench)", standardize=True),
+        # the `scaling` profile: one mixture at growing n
+        *(BenchDataset(f"gmm64-{label}", _gaussian_mixture(n), 10,
+                       f"64-d mixture of 10 Gaussians, {n:,} rows")
+          for label, n in [("1k", 1_000), ("10k", 10_000), ("100k", 100_000),
+                           ("1m", 1_000_000)]),
     ]
 }

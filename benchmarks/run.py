@@ -35,6 +35,11 @@ VECTOR_METHODS = ("KMeans", "GaussianMixture", "UMAP+GMM", "AE+UMAP+GMM",
                   "SPICEClustering on vectors", "SelectivePseudoLabelClustering on vectors",
                   "ClusMatch on vectors", "MutualTaughtClustering on vectors")
 
+#: The rows of the scaling profiles.
+SCALING_METHODS = ("KMeans", "SPICEClustering on vectors",
+                   "SelectivePseudoLabelClustering on vectors", "ClusMatch on vectors",
+                   "MutualTaughtClustering on vectors")
+
 PROFILES = {
     # max_run_s: each run's time limit, or a dict of them per dataset.
     # quick runs, unless --methods says otherwise, the estimators themselves and the
@@ -64,6 +69,12 @@ PROFILES = {
     # vectors' rows on tables that no default was chosen on
     "vectors-check": dict(datasets=["glass", "sonar", "vehicle"], seeds=[0], max_run_s=900,
                           jobs=2, methods=VECTOR_METHODS),
+    # time and peak RSS against n (64-d vectors), one run at a time so that the times
+    # are the estimators' alone; 30 min per run (the 1M-row rows: scaling-1m)
+    "scaling": dict(datasets=["gmm64-1k", "gmm64-10k", "gmm64-100k"], seeds=[0],
+                    max_run_s=1800, jobs=1, methods=SCALING_METHODS),
+    "scaling-1m": dict(datasets=["gmm64-1m"], seeds=[0], max_run_s=1800, jobs=1,
+                       methods=SCALING_METHODS),
     "full": dict(datasets=["digits", "mnist-test", "fashion-mnist"], seeds=[0, 1, 2],
                  max_run_s=3600),
 }

@@ -231,6 +231,21 @@ def test_auto_pretraining_epochs_follow_the_rules():
     assert resolve_epochs(3, "clusmatch.pretrain", 1797, "vector") == 3
 
 
+def test_auto_budgets_bound_the_sample_visits_on_large_data():
+    from skdeepcluster.training import EPOCH_BUDGETS, resolve_epochs
+    from skdeepcluster.training._budget import MAX_SAMPLE_VISITS
+
+    # 20 epochs (the floor) up to 400,000 rows, then 8M visits: 8 epochs at 1M, 1 at 10M
+    assert resolve_epochs("auto", "clusmatch.pretrain", 400_000, "image") == 20
+    assert resolve_epochs("auto", "clusmatch.pretrain", 1_000_000, "image") == 8
+    assert resolve_epochs("auto", "clusmatch.pretrain", 10_000_000, "image") == 1
+    for budget in EPOCH_BUDGETS:
+        for n in (1_000_000, 3_000_000, 20_000_000):
+            epochs = resolve_epochs("auto", budget, n)
+            assert epochs >= 1
+            assert epochs * n <= max(MAX_SAMPLE_VISITS, n)
+
+
 def _ctx(spec):
     from types import SimpleNamespace
 

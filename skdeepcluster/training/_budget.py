@@ -5,6 +5,12 @@ fewest, most)`` epochs, so small data sets get more passes and large ones fewer.
 stage's budget depends on the input kind, the key ends in ``.image`` or ``.vector``
 (an MLP epoch is cheap, and vector views are weaker, so vectors get more epochs).
 ``docs/tuning.md`` gives the measurements behind each row.
+
+On large data the floor of ``fewest`` epochs yields to :data:`MAX_SAMPLE_VISITS`: a
+stage then makes at most that many sample visits (so a bounded number of optimisation
+steps), and at least one epoch. Every data set the rows were chosen on is far below
+the size where this applies (``fewest * n > MAX_SAMPLE_VISITS``: n > 400,000 for the
+rows with the lowest bound).
 """
 
 import numpy as np
@@ -22,6 +28,9 @@ EPOCH_BUDGETS = {
     "mtdc.train": (1_200_000, 20, 400),
 }
 
+#: The most sample visits an "auto" budget's ``fewest`` epochs may cost.
+MAX_SAMPLE_VISITS = 8_000_000
+
 
 def resolve_epochs(value, budget, n_samples, kind=None):
     """``value`` as an int, or for ``"auto"`` the epochs of ``EPOCH_BUDGETS[budget]``
@@ -30,4 +39,6 @@ def resolve_epochs(value, budget, n_samples, kind=None):
         return int(value)
     key = f"{budget}.{kind}" if f"{budget}.{kind}" in EPOCH_BUDGETS else budget
     visits, fewest, most = EPOCH_BUDGETS[key]
-    return int(np.clip(visits // max(int(n_samples), 1), fewest, most))
+    n = max(int(n_samples), 1)
+    fewest = min(fewest, max(1, MAX_SAMPLE_VISITS // n))
+    return int(np.clip(visits // n, fewest, most))
