@@ -136,6 +136,17 @@ def _register_skdeepcluster():
                         input="images", family="ablation", uses_device=True,
                         note="ablation: bce_weight=0, pcl_weight=0"))
     if "ClusMatch" in present:
+        # ablations.md: the paper's rule against the current one, item by item
+        for suffix, params, note in [
+            ("threshold momentum auto", dict(threshold_momentum="auto"),
+             "ablation: threshold_momentum='auto' (1% weight on the start at the end)"),
+        ]:
+            for name, input_kind in [("ClusMatch", "images"),
+                                     ("ClusMatch on vectors", "vectors")]:
+                register(Method(f"{name} ({suffix})",
+                                _skd_factory(present["ClusMatch"], **params),
+                                input=input_kind, family="ablation", uses_device=True,
+                                note=note))
         bases = {k: _skd_factory(v) for k, v in present.items() if k != "ClusMatch"}
         bases["KMeans"] = _peer_kmeans
         bases["GaussianMixture"] = _peer_gmm

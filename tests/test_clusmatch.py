@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from sklearn.base import BaseEstimator, ClusterMixin
@@ -262,3 +264,14 @@ def test_auto_target_weights_drop_kmeans_on_images_only():
     assert ClusMatch(positive_weight=0.3)._target_weights(vectors) == (0.3, 0.5)
     assert ClusMatch(positive_weight=0.5, kmeans_weight=0.5)._target_weights(images) == (
         0.5, 0.5)
+
+
+def test_auto_threshold_momentum_follows_the_run_length(blobs):
+    # 90 samples, unlabelled batch 8 * 2 = 16: 5 steps an epoch, 25 in 5 epochs
+    est = tiny(threshold_momentum="auto", finetune_epochs=5, labeled_batch_size=8,
+               unlabeled_ratio=2).fit(blobs[0])
+    assert est.threshold_momentum_ == pytest.approx(0.01 ** (1 / 25))
+    assert est.threshold_momentum_ ** 25 == pytest.approx(0.01)
+    ctx = SimpleNamespace(resolve=lambda name, value: value)
+    assert est._threshold_momentum(ctx, 100_000) == 0.999  # long runs: the paper's value
+    assert tiny().fit(blobs[0]).threshold_momentum_ == 0.999

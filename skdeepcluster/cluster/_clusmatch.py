@@ -70,8 +70,8 @@ class ClusMatch(BaseDeepClusterer):
         Weights of argmax and k-means label in the target; ``"auto"``: k-means 0 for
         images, the paper's 0.5 for vectors, positive ``1 -`` that.
     negative_weight, fairness_weight, weight_decay : float, default=0.5, 0.001, 5e-4
-    threshold_momentum, ema_decay : float, default=0.999
-        EMA momentum of the threshold statistics, and of the predicting model.
+    threshold_momentum, ema_decay : float (or "auto"), default=0.999
+        EMA of the thresholds ("auto": the start keeps 1% weight at the end) and model.
     kmeans_refresh_epochs : int, default=1
     kmeans_features : {"backbone", "projector"}, default="backbone"
     batch_size : int, default=256
@@ -86,7 +86,7 @@ class ClusMatch(BaseDeepClusterer):
     labeled_idx_, labeled_labels_ : ndarray of int, shape (n_labeled,)
     positive_thresholds_, negative_thresholds_, kmeans_labels_ : ndarray, (K,), (K, K), (n,)
     pretrain_net_, net_, base_network_ : the nets; fine-tuned from the base's network?
-    *_epochs_, labeled_per_cluster_, slow_lr_, positive_weight_, kmeans_weight_ : resolved
+    *_epochs_, labeled_per_cluster_, slow_lr_, *_weight_, threshold_momentum_ : resolved
 
     Notes
     -----
@@ -136,8 +136,8 @@ class ClusMatch(BaseDeepClusterer):
                         [Interval(Real, 0, None, closed="left")]),
         **dict.fromkeys(("labeled_batch_size", "unlabeled_ratio", "kmeans_refresh_epochs"),
                         [Interval(Integral, 1, None, closed="left")]),
-        **dict.fromkeys(("threshold_momentum", "ema_decay"),
-                        [Interval(Real, 0, 1, closed="left")]),
+        "threshold_momentum": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
+        "ema_decay": [Interval(Real, 0, 1, closed="left")],
         "kmeans_features": [StrOptions({"backbone", "projector"})],
     }
 
@@ -188,12 +188,11 @@ class ClusMatch(BaseDeepClusterer):
                                  projector=copy.deepcopy(projector))
         for p in module.parameters():
             p.requires_grad_(True)
-        thresholds = ClassPairThresholds(self.n_clusters, self.threshold_momentum, ctx.device)
         slow_lr = self.slow_lr
         if slow_lr == "auto":
             slow_lr = 2e-3 if pretrain_net is None else 1e-2
-        net, model, refresh = self._finetune(ctx, module, sel, thresholds,
-                                             ctx.resolve("slow_lr", slow_lr))
+        net, model, refresh, thresholds = self._finetune(ctx, module, sel,
+                                                         ctx.resolve("slow_lr", slow_lr))
         kmeans_labels = getattr(refresh, "labels_", None)
         return {
             "pretrain_net_": pretrain_net,
@@ -228,13 +227,25 @@ class ClusMatch(BaseDeepClusterer):
         return (ctx.resolve("positive_weight", float(positive)),
                 ctx.resolve("kmeans_weight", float(kmeans)))
 
-    def _finetune(self, ctx, module, sel, thresholds, slow_lr):
+    def _threshold_momentum(self, ctx, steps):
+        """``threshold_momentum`` with "auto" resolved: the paper's 0.999, or less on a
+        run too short for it, so that the starting statistics keep 1% of the weight at
+        the end of the ``steps`` updates (0.999 needs 4,603 steps for that)."""
+        momentum = self.threshold_momentum
+        if momentum == "auto":
+            momentum = min(0.999, 0.01 ** (1.0 / max(int(steps), 1)))
+        return ctx.resolve("threshold_momentum", float(momentum))
+
+    def _finetune(self, ctx, module, sel, slow_lr):
         positive, kmeans = self._target_weights(ctx)
         epochs = ctx.epochs("finetune_epochs", self.finetune_epochs, "clusmatch.finetune")
         stage = SemiSupervisedTraining(
             ClusMatchNet, ClusMatchCriterion, epochs, self.fast_lr, self.weight_decay,
             self.labeled_batch_size, self.unlabeled_ratio, self.ema_decay,
             lr_param="fast_lr or slow_lr", stage="fine-tuning")
+        thresholds = ClassPairThresholds(
+            self.n_clusters, self._threshold_momentum(ctx, stage.steps(ctx.n_samples)),
+            ctx.device)
         refresh = KMeansRefresh(
             torch.from_numpy(ctx.X), sel.indices, sel.labels, self.n_clusters, stage.ema,
             every_epochs=self.kmeans_refresh_epochs, features=self.kmeans_features,
@@ -246,4 +257,4 @@ class ClusMatch(BaseDeepClusterer):
             criterion__negative_weight=self.negative_weight,
             criterion__fairness_weight=self.fairness_weight,
             optimizer__param_groups=[("backbone.*", {"lr": slow_lr})])
-        return net, model, refresh
+        return net, model, refresh, thresholds

@@ -39,6 +39,13 @@ class SemiSupervisedTraining:
     def __post_init__(self):
         self.ema = EMAUpdate(self.ema_decay)
 
+    def unlabeled_batch(self, n_samples):
+        return max(2, min(self.unlabeled_ratio * self.labeled_batch_size, n_samples))
+
+    def steps(self, n_samples):
+        """Optimisation steps of a run on ``n_samples`` samples."""
+        return self.epochs * max(1, n_samples // self.unlabeled_batch(n_samples))
+
     def run(self, ctx, module, labeled_idx, labeled_labels, *, callbacks=(), **net_params):
         """Train ``module`` on ``ctx.X``; ``labeled_idx`` / ``labeled_labels`` form the
         labelled pool, the unlabelled batch comes with its rows' indices, and
@@ -46,8 +53,7 @@ class SemiSupervisedTraining:
         ``(net, model)``: the skorch net and the EMA model (``module`` when ``epochs`` is
         0)."""
         n = ctx.n_samples
-        unlabeled_batch = max(2, min(self.unlabeled_ratio * self.labeled_batch_size, n))
-        steps = self.epochs * max(1, n // unlabeled_batch)
+        unlabeled_batch, steps = self.unlabeled_batch(n), self.steps(n)
         net = make_net(
             self.net_class,
             module,
