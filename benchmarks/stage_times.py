@@ -8,6 +8,8 @@ other (the loader and the k-means refreshes run inside a training stage). Usage:
 
 ``--set KEY=VALUE`` overrides an estimator parameter (ints and floats are parsed).
 Run one at a time: the figures are wall-clock seconds on whatever else the machine runs.
+``python benchmarks/stage_times.py table OUT.md LABEL=DIR ...`` puts the JSON files of
+several directories (e.g. before and after a change) side by side in one table.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 #: label -> "module:qualified.name" of the functions reported
 STAGES = {
     "contrastive pretraining": "skdeepcluster.stages._pretrain:ContrastivePretraining.run",
-    "training on views (MTDC)": "skdeepcluster.stages._pretrain:train_on_views",
+    "training on views (pretraining or MTDC)": "skdeepcluster.stages._pretrain:train_on_views",
     "SPICE self-labelling heads": "skdeepcluster.stages._heads:SelfLabellingHeads.run",
     "SPICE heads k-means warm start": "skdeepcluster.stages._heads:SelfLabellingHeads._warm_start",
     "SPICE head losses (choice)": "skdeepcluster.stages._heads:full_data_head_losses",
@@ -35,7 +37,7 @@ STAGES = {
     "semi-supervised training": "skdeepcluster.stages._semi:SemiSupervisedTraining.run",
     "ClusMatch base clustering": "skdeepcluster.stages._base_clustering:default_base",
     "ClusMatch k-means refresh": "skdeepcluster.training._callbacks:KMeansRefresh.refresh",
-    "SPC member pretraining and rounds": "skdeepcluster.stages._ensemble:MemberTraining.run",
+    "SPC member training (every call)": "skdeepcluster.stages._ensemble:MemberTraining.run",
     "SPC rounds": "skdeepcluster.stages._ensemble:EnsembleRounds.run",
     "SPC latent clustering": "skdeepcluster.stages._latent:LatentClustering.__call__",
     "batch assembly (data loader)":
@@ -81,7 +83,38 @@ def stage_times(profile):
     return out
 
 
+def write_table(out, labelled_dirs):
+    """One row per (estimator, stage), one column of seconds per labelled directory."""
+    runs = {}
+    for item in labelled_dirs:
+        label, folder = item.split("=", 1)
+        for path in sorted(Path(folder).glob("*.json")):
+            row = json.loads(path.read_text())
+            runs.setdefault(row["estimator"], {})[label] = row
+    labels = [item.split("=", 1)[0] for item in labelled_dirs]
+    lines = ["| estimator | stage | " + " | ".join(f"{lb}, s" for lb in labels) + " |",
+             "|---|---|" + "---:|" * len(labels)]
+    for estimator, by_label in runs.items():
+        def cell(label, key):
+            row = by_label.get(label)
+            value = None if row is None else (row["fit_s"] if key is None
+                                              else row["stages_s"].get(key))
+            return "" if value is None else f"{value:.1f}"
+
+        acc = " / ".join(f"{by_label[lb]['acc']:.4f}" for lb in labels if lb in by_label)
+        lines.append(f"| {estimator} | **whole fit** (ACC {acc}) | "
+                     + " | ".join(cell(lb, None) for lb in labels) + " |")
+        for key in STAGES:
+            if any(key in r["stages_s"] for r in by_label.values()):
+                lines.append(f"| | {key} | " + " | ".join(cell(lb, key) for lb in labels)
+                             + " |")
+    Path(out).write_text("\n".join(lines) + "\n")
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "table":
+        return write_table(argv[1], argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("estimator")
     parser.add_argument("dataset")

@@ -85,3 +85,20 @@ def test_reliable_warns_about_clusters_nobody_is_in():
     with pytest.warns(UserWarning, match=r"cluster\(s\) \[2\]"):
         sel = select_reliable(proba, emb, n_neighbors=5, agreement=0.8, min_per_cluster=1)
     assert 2 not in sel.labels
+
+
+def test_reliable_on_large_data_chooses_among_a_subset_of_candidates():
+    # 4 copies of the two groups; a cap of 20 candidates: the subset's own reliable
+    # samples, under their indices in the whole data, with correct labels
+    proba, emb = _two_groups()
+    proba, emb = proba.repeat(4, 1), emb.repeat(4, 1)
+    sel = select_reliable(proba, emb, n_neighbors=3, agreement=0.6, confidence=0.99,
+                          balance=False, min_per_cluster=1, random_state=0,
+                          max_candidates=20)
+    assert 0 < len(sel.indices) <= 20
+    assert len(set(sel.indices.tolist())) == len(sel.indices)
+    np.testing.assert_array_equal(sel.labels, proba.argmax(1).numpy()[sel.indices])
+    assert not np.isin(sel.indices % 10, [4]).any()  # sample 4's copies never
+    full = select_reliable(proba, emb, n_neighbors=3, agreement=0.6, confidence=0.99,
+                           balance=False, min_per_cluster=1, random_state=0)
+    assert len(full.indices) > len(sel.indices)  # the cap did apply

@@ -81,7 +81,8 @@ class SPICEClustering(BaseDeepClusterer):
     SimCLR-style NT-Xent with Adam instead of MoCo v2; a BatchNorm projection head for
     images; the frozen backbone in eval mode in stage 2; the defaults of ``head_loss``,
     ``head_init``, ``semi_init`` and ``agreement_ratio`` (0.9, the STL10 setting); the
-    head chosen once, after stage 2; a reliable set never empty; stage 3 for epochs with
+    head chosen once, after stage 2; a reliable set never empty (and drawn from 100,000
+    random samples on larger data, see ``select_reliable``); stage 3 for epochs with
     a cosine schedule instead of 2^20 iterations; affine warps, cutout, noise and
     intensity jitter for images.
     On vectors: an MLP, ``vector_views`` views, random head starts, a plain projector.

@@ -10,9 +10,14 @@ from skdeepcluster.selection._base import Selection
 from skdeepcluster.selection._neighbors import chunked_knn
 
 
+#: Above this many samples, the reliable set is chosen among a random subset this large.
+MAX_RELIABLE_CANDIDATES = 100_000
+
+
 @torch.no_grad()
 def select_reliable(proba, embeddings, n_neighbors=100, agreement=0.99, confidence=0.99,
-                    balance=True, min_per_cluster=10, chunk_size=1024, random_state=None):
+                    balance=True, min_per_cluster=10, chunk_size=1024, random_state=None,
+                    max_candidates=MAX_RELIABLE_CANDIDATES):
     """Samples whose neighbourhood agrees with their prediction and that are confident.
 
     Sample i is reliable iff, among its ``n_neighbors`` nearest neighbours by cosine
@@ -27,6 +32,10 @@ def select_reliable(proba, embeddings, n_neighbors=100, agreement=0.99, confiden
     set is randomly down-sampled to the smallest cluster's size. Clusters nobody is
     predicted in stay empty, with a warning.
 
+    With more than ``max_candidates`` samples, all of this runs on a random subset of
+    that many (neighbours searched within it): the all-pairs search grows as n^2, and
+    stage 3 needs a labelled set, not every reliable sample.
+
     Parameters
     ----------
     proba : Tensor of shape (n, K)
@@ -39,6 +48,7 @@ def select_reliable(proba, embeddings, n_neighbors=100, agreement=0.99, confiden
     chunk_size : int, default=1024
         Rows per chunk of the neighbour search; memory is O(chunk_size * n).
     random_state : int, RandomState or None
+    max_candidates : int, default=100_000
 
     Returns
     -------
@@ -46,6 +56,13 @@ def select_reliable(proba, embeddings, n_neighbors=100, agreement=0.99, confiden
     """
     rng = np.random.RandomState(random_state) if not isinstance(
         random_state, np.random.RandomState) else random_state
+    if proba.shape[0] > max_candidates:
+        subset = np.sort(rng.choice(proba.shape[0], max_candidates, replace=False))
+        picked = torch.from_numpy(subset).to(proba.device)
+        found = select_reliable(proba[picked], embeddings[picked], n_neighbors, agreement,
+                                confidence, balance, min_per_cluster, chunk_size, rng,
+                                max_candidates)
+        return Selection.hard(subset[found.indices], found.labels)
     n, n_clusters = proba.shape
     pred = proba.argmax(dim=1)
     conf = proba.max(dim=1).values
