@@ -39,7 +39,7 @@ from skdeepcluster._params import store_init_params
 from skdeepcluster._warnings import warn_user
 from skdeepcluster.augment import VECTOR_VIEWS, make_views
 from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
-from skdeepcluster.training import preserved_thread_settings, resolve_epochs
+from skdeepcluster.training import make_accelerator, preserved_thread_settings, resolve_epochs
 
 #: Passes over whole data sets (predict, the final label pass) use at least this batch.
 MIN_INFERENCE_BATCH = 512
@@ -69,6 +69,13 @@ vector_views : {"corruption", "neighbors"}, default="corruption"
     ``view_neighbors`` nearest rows under ``neighbor_metric`` (``docs/tuning.md``).
 view_neighbors, neighbor_metric : int, {"cosine", "euclidean"}, default=10, "cosine"
 """
+
+#: The data-parallel switch of the estimators whose training stages support it
+#: (``{data_parallel_parameter}``).
+DATA_PARALLEL_PARAMETER = """\
+data_parallel : bool, default=False
+    Train data-parallel over the processes of an ``accelerate launch`` or ``torchrun``
+    run, through skorch's accelerate integration (``docs/user_guide/scaling.rst``)."""
 
 #: The parameter constraints of those view parameters.
 VIEW_CONSTRAINTS = {
@@ -114,6 +121,7 @@ class FitContext:
     name: str = "estimator"  # the estimator's short name, for messages and progress
     stages: tuple = ()  # the estimator's stage names, in order
     view_options: dict = field(default_factory=dict)  # make_views' vector options
+    accelerator: object = None  # data-parallel training (an accelerate.Accelerator)
     resolved: dict = field(default_factory=dict)
 
     @property
@@ -180,6 +188,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         if cls.__doc__:
             cls.__doc__ = _indent_into(cls.__doc__, "{shared_parameters}", SHARED_PARAMETERS)
             cls.__doc__ = _indent_into(cls.__doc__, "{view_parameters}", VIEW_PARAMETERS)
+            cls.__doc__ = _indent_into(cls.__doc__, "{data_parallel_parameter}",
+                                       DATA_PARALLEL_PARAMETER)
             cls.__doc__ = _indent_into(cls.__doc__, "{shared_attributes}", SHARED_ATTRIBUTES)
 
     def _set_params_from(self, params):
@@ -223,12 +233,18 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
                 f"n_samples={X.shape[0]} should be >= n_clusters={self.n_clusters}."
             )
         device = resolve_device(self.device)
+        accelerator = make_accelerator(device) if getattr(self, "data_parallel", False) else None
+        if accelerator is not None:  # this process's own device ("cpu:N" is the CPU)
+            device = accelerator.device
+            device = torch.device("cpu") if device.type == "cpu" else device
+
         scaling = fit_scaling(X, spec.kind)
         X = apply_scaling(X, scaling)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         ctx = FitContext(X, X_raw, spec, scaling, device, np.random.RandomState(seed),
                          self._resolve_precision(device, spec), self.verbose,
-                         self._short_name, self._stages, self._view_options())
+                         self._short_name, self._stages, self._view_options(),
+                         accelerator)
         forked = [device.index or 0] if device.type == "cuda" else []
         with preserved_thread_settings(), torch.random.fork_rng(devices=forked):
             torch.manual_seed(seed)

@@ -132,7 +132,7 @@ def test_resolved_values_are_stored_not_written_back(name, blobs):
     "SPICEClustering", "SelectivePseudoLabelClustering", "ClusMatch", "MutualTaughtClustering")])
 def test_docstring_is_an_api_reference(cls):
     doc = cls.__doc__
-    assert len(doc.splitlines()) <= 105  # measurements and history live in docs/
+    assert len(doc.splitlines()) <= 110  # measurements and history live in docs/
     assert "{shared" not in doc and "{view" not in doc  # the shared sections were filled in
     for name in cls().get_params():
         assert f"{name} :" in doc or f", {name}" in doc or f"{name}, " in doc, name

@@ -57,7 +57,7 @@ def test_heads_start_from_their_own_kmeans_partitions():
     heads = MultiHead([MLP(16, 4, hidden=(16,)) for _ in range(3)])
     stage = SelfLabellingHeads(3, 1, 300, 0.5, 1, 64, 5e-3, False, "kmeans", 256)
     ctx = SimpleNamespace(rng=np.random.RandomState(0), device=torch.device("cpu"), verbose=0,
-                          stage_label=lambda stage: f"SPICE {stage}")
+                          accelerator=None, stage_label=lambda stage: f"SPICE {stage}")
     state = torch.random.get_rng_state()
     stage._warm_start(ctx, heads, features, l2_normalize(features), 4)
     assert torch.equal(torch.random.get_rng_state(), state)  # torch's stream untouched

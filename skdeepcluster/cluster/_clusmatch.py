@@ -77,6 +77,7 @@ class ClusMatch(BaseDeepClusterer):
     batch_size : int, default=256
         Pretraining batch size, and batch of the passes over the data.
     {view_parameters}
+    {data_parallel_parameter}
     {shared_parameters}
 
     Attributes
@@ -120,6 +121,7 @@ class ClusMatch(BaseDeepClusterer):
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         **VIEW_CONSTRAINTS,
+        "data_parallel": ["boolean"],
         "base_estimator": [None, HasMethods(["fit"])],
         "base_prefit": ["boolean"],
         "base_network": [StrOptions({"auto", "pretrain"})],
@@ -150,7 +152,8 @@ class ClusMatch(BaseDeepClusterer):
                  fairness_weight=0.001, threshold_momentum=0.999, kmeans_refresh_epochs=1,
                  kmeans_features="backbone", ema_decay=0.999, batch_size=256,
                  vector_views="corruption", view_neighbors=10, neighbor_metric="cosine",
-                 precision="auto", device="auto", random_state=None, verbose=0):
+                 data_parallel=False, precision="auto", device="auto", random_state=None,
+                 verbose=0):
         self._set_params_from(locals())
 
     def _fit_stages(self, ctx):

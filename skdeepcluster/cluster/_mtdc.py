@@ -62,6 +62,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
     pretrain_epochs : int, default=50
         Epochs of the CC-only warm-up of ``init="contrastive"``.
     {view_parameters}
+    {data_parallel_parameter}
     {shared_parameters}
 
     Attributes
@@ -106,6 +107,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         **VIEW_CONSTRAINTS,
+        "data_parallel": ["boolean"],
         "epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
         **dict.fromkeys(("lr", "instance_temperature", "cluster_temperature",
                          "pcl_temperature"), [Interval(Real, 0, None, closed="neither")]),
@@ -121,8 +123,8 @@ class MutualTaughtClustering(BaseDeepClusterer):
                  cluster_temperature=1.0, bce_weight=10.0, bce_direction="reference",
                  pcl_weight=0.1, top_r=3, pcl_temperature=0.5, init="scratch",
                  pretrain_epochs=50, vector_views="corruption", view_neighbors=10,
-                 neighbor_metric="cosine", precision="auto", device="auto",
-                 random_state=None, verbose=0):
+                 neighbor_metric="cosine", data_parallel=False, precision="auto",
+                 device="auto", random_state=None, verbose=0):
         self._set_params_from(locals())
 
     def _fit_stages(self, ctx):

@@ -64,6 +64,7 @@ class SPICEClustering(BaseDeepClusterer):
     batch_size : int, default=256
         Stage-1 batch size, and batch of the passes over the data.
     {view_parameters}
+    {data_parallel_parameter}
     {shared_parameters}
 
     Attributes
@@ -108,6 +109,7 @@ class SPICEClustering(BaseDeepClusterer):
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
         **VIEW_CONSTRAINTS,
+        "data_parallel": ["boolean"],
         **dict.fromkeys(("pretrain_epochs", "semi_epochs"),
                         [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})]),
         "head_epochs": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
@@ -139,7 +141,8 @@ class SPICEClustering(BaseDeepClusterer):
                  semi_epochs="auto", semi_lr=0.01, fixmatch_threshold=0.95, lambda_u=1.0,
                  labeled_batch_size=64, unlabeled_ratio=7, ema_decay=0.999, batch_size=256,
                  vector_views="corruption", view_neighbors=10, neighbor_metric="cosine",
-                 precision="auto", device="auto", random_state=None, verbose=0):
+                 data_parallel=False, precision="auto", device="auto", random_state=None,
+                 verbose=0):
         self._set_params_from(locals())
 
     def _fit_stages(self, ctx):

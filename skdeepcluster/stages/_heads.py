@@ -71,7 +71,7 @@ class SelfLabellingHeads:
             n_samples=len(dataset),
             batch_size=self.batch_size,
             max_epochs=epochs * max(1, n // pseudo_batch),
-            device=ctx.device,
+            device=ctx.device, accelerator=ctx.accelerator,
             optimizer=torch.optim.Adam,
             lr=self.lr,
             verbose=ctx.verbose,
@@ -106,6 +106,7 @@ class SelfLabellingHeads:
         net = make_net(
             HeadsWarmStartNet, heads, criterion=torch.nn.CrossEntropyLoss,
             n_samples=steps.size, batch_size=batch, max_epochs=1, device=ctx.device,
+            accelerator=ctx.accelerator,
             optimizer=torch.optim.Adam, lr=self.lr, verbose=ctx.verbose, shuffle=False,
             stage=f"{ctx.stage_label('self-labelling heads')} (k-means warm start)",
             lr_param="head_lr",

@@ -54,7 +54,8 @@ def train_on_views(ctx, net_class, module, *, epochs, lr, batch_size, stage, lr_
     ``stage`` and ``lr_param`` name the run and its learning rate in errors."""
     net = make_net(
         net_class, module, n_samples=ctx.n_samples, batch_size=batch_size,
-        max_epochs=epochs, device=ctx.device, optimizer=torch.optim.Adam, lr=lr,
+        max_epochs=epochs, device=ctx.device, accelerator=ctx.accelerator,
+        optimizer=torch.optim.Adam, lr=lr,
         verbose=ctx.verbose, stage=ctx.stage_label(stage), lr_param=lr_param,
         views=ctx.views, **net_params,
     )

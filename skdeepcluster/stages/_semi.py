@@ -61,7 +61,7 @@ class SemiSupervisedTraining:
             n_samples=n,
             batch_size=unlabeled_batch,
             max_epochs=self.epochs,
-            device=ctx.device,
+            device=ctx.device, accelerator=ctx.accelerator,
             optimizer=torch.optim.SGD,
             optimizer__momentum=0.9,
             optimizer__nesterov=True,

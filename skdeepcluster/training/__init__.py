@@ -11,6 +11,11 @@ from skdeepcluster.training._callbacks import (
     cosine_decay_scheduler,
 )
 from skdeepcluster.training._clusmatch_net import ClusMatchCriterion, ClusMatchNet
+from skdeepcluster.training._data_parallel import (
+    ReleaseAccelerator,
+    data_parallel,
+    make_accelerator,
+)
 from skdeepcluster.training._datasets import PerHeadDataset, batch_loader
 from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCNet
 from skdeepcluster.training._progress import StageProgress, progress_bar
@@ -23,6 +28,7 @@ from skdeepcluster.training._nets import (
     HeadsWarmStartNet,
     MultiHeadPseudoLabelNet,
     NTXentCriterion,
+    StepNet,
     TrainingGuard,
     fit_or_initialize,
     make_net,
@@ -46,13 +52,17 @@ __all__ = [
     "NTXentCriterion",
     "PerHeadDataset",
     "PrototypeRefresh",
+    "ReleaseAccelerator",
     "StageProgress",
+    "StepNet",
     "TrainingGuard",
     "align_kmeans_labels",
     "batch_loader",
     "cosine_decay_scheduler",
+    "data_parallel",
     "encode",
     "fit_or_initialize",
+    "make_accelerator",
     "make_net",
     "preserved_thread_settings",
     "progress_bar",

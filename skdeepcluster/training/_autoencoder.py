@@ -6,11 +6,10 @@ the new state, so ensemble members can be trained in parallel by joblib, on any 
 """
 
 import torch
-from skorch import NeuralNet
 
 from skdeepcluster.losses import latent_noise, spc_loss
 from skdeepcluster.nn import forward_in_batches
-from skdeepcluster.training._nets import make_net
+from skdeepcluster.training._nets import StepNet, make_net
 from skdeepcluster.training._threads import single_threaded
 
 #: Members encode the data in batches of this many samples.
@@ -31,7 +30,7 @@ class SPCCriterion(torch.nn.Module):
         return spc_loss(x, x_hat, logits, targets, agreed, self.reconstruction)
 
 
-class AutoencoderNet(NeuralNet):
+class AutoencoderNet(StepNet):
     """Trains an autoencoder with a classifier head on its latent code.
 
     ``fit(X, y)`` with ``y`` the pseudo-labels, ``-1`` for samples without one (all of
@@ -52,7 +51,7 @@ class AutoencoderNet(NeuralNet):
         self.noise_scale = noise_scale
         self.augment = augment
 
-    def train_step_single(self, batch, **fit_params):
+    def step_loss(self, batch, **fit_params):
         self._set_training(True)
         x, y = batch[0].to(self.device), batch[1].to(self.device)
         z = self.module_.encode(x)
@@ -65,9 +64,7 @@ class AutoencoderNet(NeuralNet):
         else:
             za = z[agreed]
         logits = self.module_.classify(za + latent_noise(za, self.noise_scale))
-        loss = self.criterion_(x, x_hat, logits, y, agreed)
-        loss.backward()
-        return {"loss": loss, "y_pred": x_hat}
+        return self.criterion_(x, x_hat, logits, y, agreed), x_hat
 
 
 def train_autoencoder(module, X, labels, seed, *, epochs, batch_size, lr, noise_scale,

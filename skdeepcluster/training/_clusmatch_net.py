@@ -60,8 +60,8 @@ class ClusMatchNet(FixMatchNet):
         self.thresholds = thresholds
         self.kmeans = kmeans
 
-    def train_step_single(self, batch, labeled_X=None, labeled_y=None, labeled_index=None,
-                          **fit_params):
+    def step_loss(self, batch, labeled_X=None, labeled_y=None, labeled_index=None,
+                  **fit_params):
         self._set_training(True)
         xu = batch[0].to(self.device)
         idx = batch[1].to(self.device).long()
@@ -76,9 +76,8 @@ class ClusMatchNet(FixMatchNet):
             logits_lab, yl, logits_strong, pseudo, kmeans, pos_mask, neg_mask,
             self.thresholds.p_model_, self.thresholds.label_hist_,
         )
-        loss.backward()
         for name, value in parts.items():
             self.history.record_batch(f"loss_{name}", float(value.detach()))
         self.history.record_batch("mask_rate", float(pos_mask.float().mean()))
         self.history.record_batch("negatives_per_sample", float(neg_mask.sum(1).float().mean()))
-        return {"loss": loss, "y_pred": logits_weak}
+        return loss, logits_weak

@@ -3,12 +3,11 @@
 
 import torch
 import torch.nn.functional as F
-from skorch import NeuralNet
 
 from skdeepcluster.losses import nt_xent_loss
 from skdeepcluster.losses._cluster_contrastive import cluster_contrastive_loss
 from skdeepcluster.losses._mutual import pairwise_similarity_bce_loss, pseudo_label_supcon_loss
-from skdeepcluster.training._nets import _Criterion
+from skdeepcluster.training._nets import StepNet, _Criterion
 
 
 class MTDCCriterion(_Criterion):
@@ -38,7 +37,7 @@ class MTDCCriterion(_Criterion):
         return total, parts
 
 
-class MTDCNet(NeuralNet):
+class MTDCNet(StepNet):
     """One MTDC step per batch.
 
     1. Teacher: the module in eval mode (BatchNorm running statistics), no gradient,
@@ -55,7 +54,7 @@ class MTDCNet(NeuralNet):
         super().__init__(module, *args, **kwargs)
         self.views = views
 
-    def train_step_single(self, batch, **fit_params):
+    def step_loss(self, batch, **fit_params):
         x, idx = batch[0].to(self.device), batch[1].to(self.device)
         teacher = None
         if self.criterion_.params["pcl_weight"] > 0:
@@ -66,7 +65,6 @@ class MTDCNet(NeuralNet):
         z1, c1 = self.module_.project(self.views.strong(x, idx))
         z2, c2 = self.module_.project(self.views.strong(x, idx))
         loss, parts = self.criterion_(z1, z2, c1, c2, teacher)
-        loss.backward()
         for name, value in parts.items():
             self.history.record_batch(name, float(value.detach()))
-        return {"loss": loss, "y_pred": c1}
+        return loss, c1

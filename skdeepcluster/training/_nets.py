@@ -1,6 +1,6 @@
-"""One skorch ``NeuralNet`` per training regime, customised only through
-``train_step_single`` (and callbacks). Inputs arrive from skorch's data loader; views are
-made on the net's device.
+"""One skorch ``NeuralNet`` per training regime, customised only through its
+``step_loss`` (and callbacks). Inputs arrive from skorch's data loader; views are made on
+the net's device.
 """
 
 import math
@@ -8,7 +8,9 @@ import math
 import torch
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from torch.utils.data import DataLoader
 
+from skdeepcluster.training._data_parallel import ReleaseAccelerator, data_parallel
 from skdeepcluster.training._datasets import batch_loader
 from skdeepcluster.training._progress import StageProgress
 
@@ -54,7 +56,22 @@ class FixMatchCriterion(_Criterion):
         return sup + self.params["lambda_u"] * unsup, mask
 
 
-class ContrastiveNet(NeuralNet):
+class StepNet(NeuralNet):
+    """A net whose training step is :meth:`step_loss` (the loss and what it predicts)
+    followed by the backward pass; data-parallel training (:func:`data_parallel`) runs
+    the same ``step_loss`` inside the synchronising wrapper."""
+
+    def step_loss(self, batch, **fit_params):
+        """``(loss, y_pred)`` of one training batch, before the backward pass."""
+        raise NotImplementedError
+
+    def train_step_single(self, batch, **fit_params):
+        loss, y_pred = self.step_loss(batch, **fit_params)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+
+class ContrastiveNet(StepNet):
     """Instance-contrastive pretraining (SimCLR-style): two strong views per sample,
     NT-Xent on the module's projections.
 
@@ -67,17 +84,15 @@ class ContrastiveNet(NeuralNet):
         super().__init__(module, *args, **kwargs)
         self.views = views
 
-    def train_step_single(self, batch, **fit_params):
+    def step_loss(self, batch, **fit_params):
         self._set_training(True)
         x, idx = batch[0].to(self.device), batch[1].to(self.device)
         z = self.module_(torch.cat([self.views.strong(x, idx), self.views.strong(x, idx)]))
         z1, z2 = z.chunk(2)
-        loss = self.criterion_(z1, z2)
-        loss.backward()
-        return {"loss": loss, "y_pred": z}
+        return self.criterion_(z1, z2), z
 
 
-class MultiHeadPseudoLabelNet(NeuralNet):
+class MultiHeadPseudoLabelNet(StepNet):
     """Trains several cluster heads on a frozen backbone, each on its own pseudo-labels.
 
     The module has ``backbone`` (frozen; kept in eval mode) and ``heads`` (a
@@ -92,7 +107,7 @@ class MultiHeadPseudoLabelNet(NeuralNet):
         self.views = views
         self.data = data
 
-    def train_step_single(self, batch, **fit_params):
+    def step_loss(self, batch, **fit_params):
         self._set_training(True)
         self.module_.backbone.eval()
         idx, y = batch[0].to(self.device).flatten(), batch[1].to(self.device)
@@ -101,12 +116,10 @@ class MultiHeadPseudoLabelNet(NeuralNet):
             feats = self.module_.backbone(self.views.strong(self.data[idx], idx))
         feats = feats.view(b, h, -1).transpose(0, 1)  # (H, B, d)
         logits = self.module_.heads.forward_each(feats)
-        loss = self.criterion_(logits, y.T)
-        loss.backward()
-        return {"loss": loss, "y_pred": logits}
+        return self.criterion_(logits, y.T), logits
 
 
-class HeadsWarmStartNet(NeuralNet):
+class HeadsWarmStartNet(StepNet):
     """Fits several heads to given partitions of frozen features (cross-entropy).
 
     The module is a :class:`~skdeepcluster.nn.MultiHead`; ``features`` (n, d) and
@@ -119,16 +132,14 @@ class HeadsWarmStartNet(NeuralNet):
         self.features = features
         self.targets = targets
 
-    def train_step_single(self, batch, **fit_params):
+    def step_loss(self, batch, **fit_params):
         self._set_training(True)
         idx = batch[0].to(self.device)
         logits = self.module_(self.features[idx])  # (n_heads, B, K)
-        loss = self.criterion_(logits.flatten(0, 1), self.targets[:, idx].flatten())
-        loss.backward()
-        return {"loss": loss, "y_pred": logits}
+        return self.criterion_(logits.flatten(0, 1), self.targets[:, idx].flatten()), logits
 
 
-class FixMatchNet(NeuralNet):
+class FixMatchNet(StepNet):
     """FixMatch: supervised CE on a labelled batch (weak view) plus the masked weak-to-strong
     consistency on the unlabelled batch; all three go through one forward pass.
 
@@ -160,17 +171,16 @@ class FixMatchNet(NeuralNet):
         logits_lab, logits_weak, logits_strong = logits.split([n_l, n_u, n_u])
         return logits_lab, yl, logits_weak, logits_strong
 
-    def train_step_single(self, batch, labeled_X=None, labeled_y=None, labeled_index=None,
-                          **fit_params):
+    def step_loss(self, batch, labeled_X=None, labeled_y=None, labeled_index=None,
+                  **fit_params):
         self._set_training(True)
         xu, iu = batch[0].to(self.device), batch[1].to(self.device)
         logits_lab, yl, logits_weak, logits_strong = self.semi_supervised_forward(
             xu, iu, labeled_X, labeled_y, labeled_index
         )
         loss, mask = self.criterion_(logits_lab, yl, logits_weak, logits_strong)
-        loss.backward()
         self.history.record_batch("mask_rate", float(mask.mean()))
-        return {"loss": loss, "y_pred": logits_weak}
+        return loss, logits_weak
 
 
 class TrainingGuard(Callback):
@@ -214,15 +224,24 @@ class TrainingGuard(Callback):
 
 def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs, device,
              optimizer, verbose, stage, lr_param=None, callbacks=(), shuffle=True,
-             **kwargs):
+             accelerator=None, **kwargs):
     """A net with the package's common settings: no validation split, shuffled batches
     (unless ``shuffle=False``) gathered a batch at a time (:func:`batch_loader`), last
-    incomplete batch dropped (BatchNorm needs > 1 sample), a progress bar named ``stage`` when ``verbose`` (skorch itself prints
-    nothing), and a :class:`TrainingGuard`. Every net of the package is built here."""
+    incomplete batch dropped (BatchNorm needs > 1 sample), a progress bar named
+    ``stage`` when ``verbose`` (skorch itself prints nothing), and a
+    :class:`TrainingGuard`. With an ``accelerator`` (``device`` is then its device) the
+    net trains data-parallel (:func:`data_parallel`), its batches drawn by skorch's
+    default loader, which accelerate splits among the processes. Every net of the
+    package is built here."""
     callbacks = list(callbacks)
     if verbose:
         callbacks.append(("progress", StageProgress(stage)))
     callbacks.append(("guard", TrainingGuard(stage, lr_param)))
+    iterator = batch_loader
+    if accelerator is not None:
+        net_class, iterator = data_parallel(net_class), DataLoader
+        callbacks.append(("release_accelerator", ReleaseAccelerator()))
+        kwargs.update(accelerator=accelerator, callbacks__print_log__sink=print)
     return net_class(
         module,
         criterion=criterion,
@@ -230,7 +249,7 @@ def make_net(net_class, module, *, criterion, n_samples, batch_size, max_epochs,
         max_epochs=max_epochs,
         batch_size=max(2, min(int(batch_size), int(n_samples))),
         train_split=None,
-        iterator_train=batch_loader,
+        iterator_train=iterator,
         iterator_train__shuffle=shuffle,
         iterator_train__drop_last=True,
         device=device,
