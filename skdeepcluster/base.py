@@ -237,7 +237,6 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         if accelerator is not None:  # this process's own device ("cpu:N" is the CPU)
             device = accelerator.device
             device = torch.device("cpu") if device.type == "cpu" else device
-
         scaling = fit_scaling(X, spec.kind)
         X = apply_scaling(X, scaling)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
