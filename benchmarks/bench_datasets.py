@@ -133,7 +133,7 @@ DATASETS = {
         # the `scaling` profile: one mixture at growing n
         *(BenchDataset(f"gmm64-{label}", _gaussian_mixture(n), 10,
                        f"64-d mixture of 10 Gaussians, {n:,} rows")
-          for label, n in [("1k", 1_000), ("10k", 10_000), ("100k", 100_000),
-                           ("1m", 1_000_000)]),
+          for label, n in [("1k", 1_000), ("10k", 10_000), ("30k", 30_000),
+                           ("100k", 100_000), ("1m", 1_000_000)]),
     ]
 }
