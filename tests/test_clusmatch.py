@@ -237,9 +237,9 @@ def test_auto_budgets_bound_the_sample_visits_on_large_data():
     from skdeepcluster.training import EPOCH_BUDGETS, resolve_epochs
     from skdeepcluster.training._budget import MAX_SAMPLE_VISITS
 
-    # 20 epochs (the floor) up to 400,000 rows, then 8M visits: 8 epochs at 1M, 1 at 10M
-    assert resolve_epochs("auto", "clusmatch.pretrain", 400_000, "image") == 20
-    assert resolve_epochs("auto", "clusmatch.pretrain", 1_000_000, "image") == 8
+    # 20 epochs (the floor) up to 150,000 rows, then 3M visits: 3 epochs at 1M, 1 at 10M
+    assert resolve_epochs("auto", "clusmatch.pretrain", 150_000, "image") == 20
+    assert resolve_epochs("auto", "clusmatch.pretrain", 1_000_000, "image") == 3
     assert resolve_epochs("auto", "clusmatch.pretrain", 10_000_000, "image") == 1
     for budget in EPOCH_BUDGETS:
         for n in (1_000_000, 3_000_000, 20_000_000):

@@ -9,8 +9,8 @@ stage's budget depends on the input kind, the key ends in ``.image`` or ``.vecto
 On large data the floor of ``fewest`` epochs yields to :data:`MAX_SAMPLE_VISITS`: a
 stage then makes at most that many sample visits (so a bounded number of optimisation
 steps), and at least one epoch. Every data set the rows were chosen on is far below
-the size where this applies (``fewest * n > MAX_SAMPLE_VISITS``: n > 400,000 for the
-rows with the lowest bound).
+the size where this applies (``fewest * n > MAX_SAMPLE_VISITS``: n > 150,000 for the
+rows with the highest floor).
 """
 
 import numpy as np
@@ -29,7 +29,7 @@ EPOCH_BUDGETS = {
 }
 
 #: The most sample visits an "auto" budget's ``fewest`` epochs may cost.
-MAX_SAMPLE_VISITS = 8_000_000
+MAX_SAMPLE_VISITS = 3_000_000
 
 
 def resolve_epochs(value, budget, n_samples, kind=None):
