@@ -23,6 +23,7 @@ from sklearn.base import (
     ClusterMixin,
     TransformerMixin,
     _fit_context,
+    clone,
 )
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -35,9 +36,11 @@ from skdeepcluster._input import (
     resolve_device,
     validate_input,
 )
+from skdeepcluster._n_clusters import coarse_to_fine_search
 from skdeepcluster._params import store_init_params
 from skdeepcluster._warnings import warn_user
 from skdeepcluster.augment import VECTOR_VIEWS, make_views
+from skdeepcluster.metrics import silhouette_scorer
 from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
 from skdeepcluster.training import make_accelerator, preserved_thread_settings, resolve_epochs
 
@@ -61,6 +64,11 @@ device : str or torch.device, default="auto"
     ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
 random_state : int, RandomState instance or None, default=None
 verbose : int, default=0"""
+
+#: The number of clusters, shared by every estimator (``{n_clusters_parameters}``).
+N_CLUSTERS_PARAMETERS = """\
+n_clusters, n_clusters_range : int or "auto", tuple of int, default=10, (2, 30)
+    ``"auto"``: the best-scoring number in the range, no labels needed (user guide)."""
 
 #: The view parameters of the estimators that train on views (``{view_parameters}``).
 VIEW_PARAMETERS = """\
@@ -87,6 +95,8 @@ VIEW_CONSTRAINTS = {
 #: The fitted attributes every estimator shares (``{shared_attributes}``).
 SHARED_ATTRIBUTES = """\
 labels_ : ndarray of shape (n_samples,)
+n_clusters_, n_clusters_scores_ : int, dict
+    The number fitted; with ``"auto"``, the score of each number tried, ``{k: score}``.
 module_ : torch.nn.Module
     The network that ``predict``, ``predict_proba`` and ``transform`` run.
 precision_ : str
@@ -173,7 +183,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
     _stages = ()
 
     _parameter_constraints: dict = {
-        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "n_clusters_range": [tuple, list],
         "image_shape": [None, tuple, list],
         "backbone": [None, torch.nn.Module],
         "precision": [StrOptions(set(PRECISIONS))],
@@ -186,6 +197,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         if cls.__doc__:
+            cls.__doc__ = _indent_into(cls.__doc__, "{n_clusters_parameters}",
+                                       N_CLUSTERS_PARAMETERS)
             cls.__doc__ = _indent_into(cls.__doc__, "{shared_parameters}", SHARED_PARAMETERS)
             cls.__doc__ = _indent_into(cls.__doc__, "{view_parameters}", VIEW_PARAMETERS)
             cls.__doc__ = _indent_into(cls.__doc__, "{data_parallel_parameter}",
@@ -217,7 +230,10 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         """
         before = dict(self.__dict__)
         try:
-            self._fit_transactional(X)
+            if self.n_clusters == "auto":
+                self._fit_searching_n_clusters(X)
+            else:
+                self._fit_transactional(X)
         except BaseException:
             # KeyboardInterrupt included: no half-written fitted state survives.
             self.__dict__.clear()
@@ -225,7 +241,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
             raise
         return self
 
-    def _fit_transactional(self, X_raw):
+    def _fit_transactional(self, X_raw, warn_unused_clusters=True):
         X, spec = validate_input(self, X_raw, reset=True, image_shape=self.image_shape,
                                  dtype=None)
         if X.shape[0] < self.n_clusters:
@@ -254,19 +270,43 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         logits = _batched_forward(module, X, device, self.batch_size)
         if not np.all(np.isfinite(logits)):
             raise FloatingPointError(
-                f"{type(self).__name__}: the trained network gives non-finite outputs on the training "
-                "data; the training diverged. Try lower learning rates.")
+                f"{type(self).__name__}: the trained network gives non-finite outputs on the "
+                "training data; the training diverged. Try lower learning rates.")
         fitted["labels_"] = np.argmax(logits, 1)
         n_found = np.unique(fitted["labels_"]).size
-        if n_found < self.n_clusters:
+        if n_found < self.n_clusters and warn_unused_clusters:
             warn_user(f"{type(self).__name__} found {n_found} distinct cluster(s) for n_clusters="
                       f"{self.n_clusters}: the data may hold fewer distinct groups (are "
                       "many rows identical?), or the training collapsed.")
         fitted["_n_features_out"] = _batched_forward(module, X[:2], device, 2, "embed").shape[1]
         fitted.update({f"{name}_": value for name, value in ctx.resolved.items()})
         fitted.update(device_=device, precision_=ctx.precision, _input_spec=spec,
-                      _scaling=scaling)
+                      _scaling=scaling, n_clusters_=self.n_clusters)
         self.__dict__.update(fitted)
+
+    def _fit_searching_n_clusters(self, X_raw):
+        """``n_clusters="auto"``: fit a copy for each number the coarse-to-fine search
+        tries and keep the best-scoring fit's state (only the best so far is held). A fit
+        whose labels leave clusters empty scores -inf."""
+        low, high = _checked_range(self.n_clusters_range, _n_rows(X_raw))
+        best = {}
+
+        def score_of(k):
+            candidate = clone(self).set_params(n_clusters=k, **_base_params_for(self, k))
+            candidate._fit_transactional(X_raw, warn_unused_clusters=False)
+            # a fit that leaves clusters empty is not a k-cluster solution
+            unused = np.unique(candidate.labels_).size < k
+            score = -np.inf if unused else silhouette_scorer(candidate, X_raw)
+            if self.verbose:
+                print(f"{self._short_name} n_clusters={k}: score {score:.4f}", flush=True)
+            if not best or score > best["score"] or (score == best["score"] and k < best["k"]):
+                best.update(k=k, score=score, state=candidate.__dict__)
+            return score
+
+        chosen, scores = coarse_to_fine_search(score_of, low, high)
+        params = self.get_params(deep=False)
+        fitted = {name: value for name, value in best["state"].items() if name not in params}
+        self.__dict__.update(fitted, n_clusters_=chosen, n_clusters_scores_=scores)
 
     def _view_options(self):
         """The view parameters this estimator has, as :func:`make_views` takes them."""
@@ -416,6 +456,42 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
 
 
 # ---------------------------------------------------------------------- helpers
+def _n_rows(X):
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _checked_range(n_clusters_range, n_samples):
+    """``n_clusters_range`` as ``(low, high)``, checked, ``high`` cut to ``n_samples``."""
+    if (len(n_clusters_range) != 2
+            or not all(isinstance(k, Integral) for k in n_clusters_range)
+            or not 2 <= n_clusters_range[0] <= n_clusters_range[1]):
+        raise ValueError("n_clusters_range must be two integers (low, high) with "
+                         f"2 <= low <= high, got {n_clusters_range!r}.")
+    low, high = int(n_clusters_range[0]), min(int(n_clusters_range[1]), n_samples - 1)
+    if high < low:
+        raise ValueError(f"n_samples={n_samples} is too few for n_clusters_range="
+                         f"{tuple(n_clusters_range)}: n_clusters='auto' needs more "
+                         "samples than clusters.")
+    return low, high
+
+
+def _base_params_for(estimator, k):
+    """Parameters that give an estimator's (unfitted) base estimator ``k`` clusters,
+    for ``n_clusters="auto"``; a prefit base cannot follow and is refused."""
+    params = estimator.get_params(deep=False)
+    base = params.get("base_estimator")
+    if base is None:
+        return {}
+    if params.get("base_prefit"):
+        raise ValueError("n_clusters='auto' cannot be used with base_prefit=True: a "
+                         "prefit base has its own number of clusters.")
+    for name in ("n_clusters", "n_components"):
+        if name in base.get_params(deep=False):
+            return {"base_estimator": clone(base).set_params(**{name: k})}
+    raise ValueError(f"n_clusters='auto' needs a base_estimator with an n_clusters or "
+                     f"n_components parameter; {type(base).__name__} has neither.")
+
+
 def _trainable_copy(module):
     module = copy.deepcopy(module)
     for p in module.parameters():

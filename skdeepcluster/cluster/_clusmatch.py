@@ -39,7 +39,7 @@ class ClusMatch(BaseDeepClusterer):
 
     Parameters
     ----------
-    n_clusters : int, default=10
+    {n_clusters_parameters}
     base_estimator : estimator or None, default=None
         The clustering to improve (KMeans, GaussianMixture, a skdeepcluster estimator):
         a clone is fitted on ``X`` as passed (images flattened unless it takes 3-D
@@ -72,8 +72,7 @@ class ClusMatch(BaseDeepClusterer):
     negative_weight, fairness_weight, weight_decay : float, default=0.5, 0.001, 5e-4
     threshold_momentum, ema_decay : float (or "auto"), default=0.999
         EMA of the thresholds ("auto": the start keeps 1% weight at the end) and model.
-    kmeans_refresh_epochs : int, default=1
-    kmeans_features : {"backbone", "projector"}, default="backbone"
+    kmeans_refresh_epochs, kmeans_features : int, {"backbone", "projector"}, default=1, "backbone"
     batch_size : int, default=256
         Pretraining batch size, and batch of the passes over the data.
     {view_parameters}
@@ -143,7 +142,8 @@ class ClusMatch(BaseDeepClusterer):
         "kmeans_features": [StrOptions({"backbone", "projector"})],
     }
 
-    def __init__(self, n_clusters=10, *, base_estimator=None, base_prefit=False,
+    def __init__(self, n_clusters=10, *, n_clusters_range=(2, 30),
+                 base_estimator=None, base_prefit=False,
                  base_network="auto", selection="auto", labeled_per_cluster="auto",
                  image_shape=None, backbone=None, pretrain_epochs="auto", pretrain_lr=1e-3,
                  temperature=0.5, finetune_epochs="auto", slow_lr="auto", fast_lr=2e-2,
@@ -255,7 +255,8 @@ class ClusMatch(BaseDeepClusterer):
             batch_size=max(self.batch_size, MIN_INFERENCE_BATCH), random_state=ctx.rng,
             stage=ctx.stage_label("fine-tuning"))
         net, model = stage.run(
-            ctx, module, sel.indices, sel.labels, callbacks=[("kmeans_refresh", refresh)], thresholds=thresholds, kmeans=refresh,
+            ctx, module, sel.indices, sel.labels, callbacks=[("kmeans_refresh", refresh)],
+            thresholds=thresholds, kmeans=refresh,
             criterion__positive_weight=positive, criterion__kmeans_weight=kmeans,
             criterion__negative_weight=self.negative_weight,
             criterion__fairness_weight=self.fairness_weight,

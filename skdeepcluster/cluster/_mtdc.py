@@ -26,7 +26,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
 
     Parameters
     ----------
-    n_clusters : int, default=10
+    {n_clusters_parameters}
     backbone : torch.nn.Module, default=None
         Replaces the default backbone (MLP for vectors, small CNN for images); it maps
         ``(B, *sample_shape)`` to ``(B, d)``. A copy is trained.
@@ -118,7 +118,8 @@ class MutualTaughtClustering(BaseDeepClusterer):
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
     }
 
-    def __init__(self, n_clusters=10, *, image_shape=None, backbone=None, epochs="auto",
+    def __init__(self, n_clusters=10, *, n_clusters_range=(2, 30),
+                 image_shape=None, backbone=None, epochs="auto",
                  lr=3e-4, batch_size=128, feature_dim=128, instance_temperature=0.5,
                  cluster_temperature=1.0, bce_weight=10.0, bce_direction="reference",
                  pcl_weight=0.1, top_r=3, pcl_temperature=0.5, init="scratch",

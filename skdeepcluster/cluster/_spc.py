@@ -23,7 +23,7 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
 
     Parameters
     ----------
-    n_clusters : int, default=10
+    {n_clusters_parameters}
     n_members, latent_dim : int, default=5, 10
         Autoencoders and their code size (the reference: 15 and 50).
     autoencoder : {"mlp", "conv", "auto"}, default="mlp"
@@ -124,7 +124,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     }
     _parameter_constraints.pop("backbone")
 
-    def __init__(self, n_clusters=10, *, image_shape=None, n_members=5, latent_dim=10,
+    def __init__(self, n_clusters=10, *, n_clusters_range=(2, 30),
+                 image_shape=None, n_members=5, latent_dim=10,
                  autoencoder="mlp", pretrain_epochs="auto", epochs_per_round=8,
                  max_rounds=5, patience=2, tol=0.01, lr=1e-3, reconstruction="mse",
                  noise_scale=0.0, projection="umap", projection_dim=10,

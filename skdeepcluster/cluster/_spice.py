@@ -27,7 +27,7 @@ class SPICEClustering(BaseDeepClusterer):
 
     Parameters
     ----------
-    n_clusters : int, default=10
+    {n_clusters_parameters}
     backbone : torch.nn.Module, default=None
         Replaces the default MLP (vectors) or small CNN (images); it maps
         ``(B, *sample_shape)`` to ``(B, d)``. A copy is trained.
@@ -132,7 +132,8 @@ class SPICEClustering(BaseDeepClusterer):
         "lambda_u": [Interval(Real, 0, None, closed="left")],
     }
 
-    def __init__(self, n_clusters=10, *, image_shape=None, backbone=None,
+    def __init__(self, n_clusters=10, *, n_clusters_range=(2, 30),
+                 image_shape=None, backbone=None,
                  pretrain_epochs="auto", pretrain_lr=1e-3, temperature=0.5, n_heads=10,
                  head_epochs="auto", pseudo_batch_size=5000, center_ratio=0.5, n_repeat=2,
                  head_batch_size=128, head_lr=5e-3, head_loss="ce_logits", head_init="auto",

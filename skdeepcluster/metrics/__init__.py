@@ -1,4 +1,5 @@
-"""Clustering metrics that compare labelings up to a permutation of cluster ids."""
+"""Clustering metrics: labelings compared up to a permutation of cluster ids, and
+label-free scores for model selection."""
 
 from skdeepcluster.metrics._alignment import (
     align_labels,
@@ -7,6 +8,14 @@ from skdeepcluster.metrics._alignment import (
     hungarian_match,
     matching_permutation,
 )
+from skdeepcluster.metrics._unsupervised import (
+    embedding_silhouette,
+    label_stability,
+    probe_agreement,
+    probe_scorer,
+    silhouette_scorer,
+    stability_scorer,
+)
 
 __all__ = [
     "align_labels",
@@ -14,4 +23,10 @@ __all__ = [
     "clustering_accuracy_scorer",
     "hungarian_match",
     "matching_permutation",
+    "embedding_silhouette",
+    "label_stability",
+    "probe_agreement",
+    "probe_scorer",
+    "silhouette_scorer",
+    "stability_scorer",
 ]
