@@ -1,0 +1,154 @@
+"""Label-free scores against ACC: which score can choose settings and n_clusters.
+
+    python benchmarks/selection.py fit --dataset digits --methods ClusMatch,SPICE \
+        --ks 4,7,10,13,16 --runs-dir DIR            # one fit per (method, k), kept as .npz
+    python benchmarks/selection.py fit --dataset digits --methods ClusMatch --ks 10 \
+        --params "pretrain_epochs=1,finetune_epochs=1" --runs-dir DIR   # a bad setting
+    python benchmarks/selection.py table --runs-dir DIR --out results/selection.md
+
+``fit`` keeps each fit's labels, embedding (``transform``) and the true classes, so every
+score is computed afterwards from the same fits (``table``): the silhouette in the fit's
+own embedding (``own``, what ``n_clusters="auto"`` uses), the mean silhouette of its
+labels over the embeddings of all the runs of that method (``cross``), the silhouette
+in the scaled input (``input``) and the linear probe agreement (``probe``). The true
+classes are read only by ``table``, for ACC. One process, one torch thread.
+"""
+
+import argparse
+import collections
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE), str(HERE.parent)]
+
+SCORES = ("own", "cross", "input", "probe")
+
+
+def _estimators():
+    from skdeepcluster import (
+        ClusMatch,
+        MutualTaughtClustering,
+        SelectivePseudoLabelClustering,
+        SPICEClustering,
+    )
+    return {"SPICE": SPICEClustering, "SPC": SelectivePseudoLabelClustering,
+            "ClusMatch": ClusMatch, "MTDC": MutualTaughtClustering}
+
+
+def _load(name, data_home):
+    from bench_datasets import DATASETS
+
+    X, y = DATASETS[name].load(data_home=data_home, download=False)
+    X = np.asarray(X, dtype=np.float32)
+    if DATASETS[name].standardize:
+        from sklearn.preprocessing import StandardScaler
+        X = StandardScaler().fit_transform(X).astype(np.float32)
+    return X, np.asarray(y)
+
+
+def fit(args):
+    import torch
+
+    torch.set_num_threads(1)
+    X, y = _load(args.dataset, args.data_home)
+    params = eval(f"dict({args.params})") if args.params else {}  # a trusted command line
+    runs = Path(args.runs_dir)
+    runs.mkdir(parents=True, exist_ok=True)
+    setting = "default" if not params else ",".join(f"{k}={v}" for k, v in params.items())
+    for method in args.methods.split(","):
+        for k in (int(k) for k in args.ks.split(",")):
+            path = runs / f"{args.dataset}__{method}__k{k}__{setting}__s{args.seed}.npz"
+            if path.exists():
+                continue
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est = _estimators()[method](n_clusters=k, random_state=args.seed, **params)
+                est.fit(X)
+            seconds = time.perf_counter() - start
+            np.savez(path, labels=est.labels_, embedding=est.transform(X), y=y,
+                     fit_s=seconds)
+            print(f"{path.name}: {seconds:.1f} s", flush=True)
+
+
+def table(args):
+    from scipy.stats import spearmanr
+
+    from skdeepcluster.metrics import clustering_accuracy, embedding_silhouette, probe_agreement
+
+    groups = collections.defaultdict(list)
+    for path in sorted(Path(args.runs_dir).glob("*.npz")):
+        dataset, method, k, setting, seed = path.stem.split("__")
+        groups[(dataset, method)].append((int(k[1:]), setting, int(seed[1:]), np.load(path)))
+    inputs = {}
+    lines = ["| dataset | method | k | setting | seed | ACC | " + " | ".join(SCORES) + " |",
+             "|---|---|---:|---|---:|---:|" + "---:|" * len(SCORES)]
+    summary = ["| dataset | method | runs | true k | " + " | ".join(
+        f"{s}: k picked, Spearman" for s in SCORES) + " |",
+        "|---|---|---:|---:|" + "---|" * len(SCORES)]
+    for (dataset, method), runs in sorted(groups.items()):
+        if dataset not in inputs:
+            from sklearn.preprocessing import StandardScaler
+            X, _ = _load(dataset, args.data_home)
+            inputs[dataset] = StandardScaler().fit_transform(X.reshape(len(X), -1))
+        rows = []
+        for k, setting, seed, run in sorted(runs, key=lambda r: (r[1], r[0], r[2])):
+            labels = run["labels"]
+            scores = {
+                "own": embedding_silhouette(run["embedding"], labels),
+                "cross": np.mean([embedding_silhouette(r[3]["embedding"], labels)
+                                  for r in runs]),
+                "input": embedding_silhouette(inputs[dataset], labels, metric="euclidean"),
+                "probe": probe_agreement(run["embedding"], labels),
+            }
+            acc = clustering_accuracy(run["y"], labels)
+            rows.append((k, setting, seed, acc, scores))
+            lines.append(f"| {dataset} | {method} | {k} | {setting} | {seed} | {acc:.3f} | "
+                         + " | ".join(f"{scores[s]:.3f}" for s in SCORES) + " |")
+        true_k = np.unique(runs[0][3]["y"]).size
+        acc = np.array([r[3] for r in rows])
+        cells = []
+        for s in SCORES:
+            values = np.array([r[4][s] for r in rows])
+            default = [r for r in rows if r[1] == "default"]
+            picked = max(default, key=lambda r: r[4][s])[0] if default else "-"
+            rho = spearmanr(values, acc)[0] if len(rows) > 2 else float("nan")
+            cells.append(f"{picked}, {rho:.2f}")
+        summary.append(f"| {dataset} | {method} | {len(rows)} | {true_k} | "
+                       + " | ".join(cells) + " |")
+    text = ("Per run:\n\n" + "\n".join(lines) + "\n\nPer method (k picked among the "
+            "default-setting runs; Spearman over all runs, bad settings included):\n\n"
+            + "\n".join(summary) + "\n")
+    if args.out:
+        Path(args.out).write_text(text)
+    print(text)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    f = sub.add_parser("fit")
+    f.add_argument("--dataset", default="digits")
+    f.add_argument("--methods", default="SPICE,SPC,ClusMatch,MTDC")
+    f.add_argument("--ks", default="4,7,10,13,16")
+    f.add_argument("--params", default="")
+    f.add_argument("--seed", type=int, default=0)
+    f.add_argument("--data-home")
+    f.add_argument("--runs-dir", required=True)
+    t = sub.add_parser("table")
+    t.add_argument("--runs-dir", required=True)
+    t.add_argument("--data-home")
+    t.add_argument("--out")
+    args = p.parse_args(argv)
+    (fit if args.command == "fit" else table)(args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
