@@ -10,8 +10,10 @@
 score is computed afterwards from the same fits (``table``): the silhouette in the fit's
 own embedding (``own``, what ``n_clusters="auto"`` uses), the mean silhouette of its
 labels over the embeddings of all the runs of that method (``cross``), the silhouette
-in the scaled input (``input``) and the linear probe agreement (``probe``). The true
-classes are read only by ``table``, for ACC. One process, one torch thread.
+in the scaled input (``input``), the linear probe agreement (``probe``) and, where
+runs with seeds 0 and 1 of the same setting exist, the adjusted Rand index between them
+(``stability``, on seed 0's row). The true classes are read only by ``table``, for ACC.
+One process, one torch thread.
 """
 
 import argparse
@@ -26,7 +28,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-SCORES = ("own", "cross", "input", "probe")
+SCORES = ("own", "cross", "input", "probe", "stability")
 
 
 def _estimators():
@@ -79,7 +81,12 @@ def fit(args):
 def table(args):
     from scipy.stats import spearmanr
 
-    from skdeepcluster.metrics import clustering_accuracy, embedding_silhouette, probe_agreement
+    from skdeepcluster.metrics import (
+        clustering_accuracy,
+        embedding_silhouette,
+        label_stability,
+        probe_agreement,
+    )
 
     groups = collections.defaultdict(list)
     for path in sorted(Path(args.runs_dir).glob("*.npz")):
@@ -97,32 +104,39 @@ def table(args):
             X, _ = _load(dataset, args.data_home)
             inputs[dataset] = StandardScaler().fit_transform(X.reshape(len(X), -1))
         rows = []
+        by_seed = {(k, setting, seed): run for k, setting, seed, run in runs}
         for k, setting, seed, run in sorted(runs, key=lambda r: (r[1], r[0], r[2])):
+            if seed != 0:
+                continue
             labels = run["labels"]
+            twin = by_seed.get((k, setting, 1))
             scores = {
                 "own": embedding_silhouette(run["embedding"], labels),
                 "cross": np.mean([embedding_silhouette(r[3]["embedding"], labels)
                                   for r in runs]),
                 "input": embedding_silhouette(inputs[dataset], labels, metric="euclidean"),
                 "probe": probe_agreement(run["embedding"], labels),
+                "stability": (label_stability(labels, twin["labels"]) if twin is not None
+                              else float("nan")),
             }
             acc = clustering_accuracy(run["y"], labels)
             rows.append((k, setting, seed, acc, scores))
             lines.append(f"| {dataset} | {method} | {k} | {setting} | {seed} | {acc:.3f} | "
                          + " | ".join(f"{scores[s]:.3f}" for s in SCORES) + " |")
         true_k = np.unique(runs[0][3]["y"]).size
-        acc = np.array([r[3] for r in rows])
         cells = []
         for s in SCORES:
-            values = np.array([r[4][s] for r in rows])
-            default = [r for r in rows if r[1] == "default"]
+            scored = [r for r in rows if np.isfinite(r[4][s])]
+            default = [r for r in scored if r[1] == "default"]
             picked = max(default, key=lambda r: r[4][s])[0] if default else "-"
-            rho = spearmanr(values, acc)[0] if len(rows) > 2 else float("nan")
+            rho = (spearmanr([r[4][s] for r in scored], [r[3] for r in scored])[0]
+                   if len(scored) > 2 else float("nan"))
             cells.append(f"{picked}, {rho:.2f}")
         summary.append(f"| {dataset} | {method} | {len(rows)} | {true_k} | "
                        + " | ".join(cells) + " |")
-    text = ("Per run:\n\n" + "\n".join(lines) + "\n\nPer method (k picked among the "
-            "default-setting runs; Spearman over all runs, bad settings included):\n\n"
+    text = ("Per run (seed 0):\n\n" + "\n".join(lines) + "\n\nPer method (k picked "
+            "among the default-setting runs; Spearman over all runs, bad settings "
+            "included):\n\n"
             + "\n".join(summary) + "\n")
     if args.out:
         Path(args.out).write_text(text)
