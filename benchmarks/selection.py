@@ -5,6 +5,8 @@
     python benchmarks/selection.py fit --dataset digits --methods ClusMatch --ks 10 \
         --params "pretrain_epochs=1,finetune_epochs=1" --runs-dir DIR   # a bad setting
     python benchmarks/selection.py table --runs-dir DIR --out results/selection.md
+    python benchmarks/selection.py auto --dataset wine --methods ClusMatch,MTDC \
+        --range 2,12 --out results/selection-auto.csv   # n_clusters="auto" itself
 
 ``fit`` keeps each fit's labels, embedding (``transform``) and the true classes, so every
 score is computed afterwards from the same fits (``table``): the silhouette in the fit's
@@ -143,6 +145,41 @@ def table(args):
     print(text)
 
 
+def auto(args):
+    """Fit ``n_clusters="auto"`` and append what it picked to ``--out`` (CSV)."""
+    import csv
+
+    import torch
+
+    from skdeepcluster.metrics import clustering_accuracy
+
+    torch.set_num_threads(1)
+    X, y = _load(args.dataset, args.data_home)
+    low, high = (int(v) for v in args.range.split(","))
+    out = Path(args.out)
+    new = not out.exists()
+    with out.open("a", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(["dataset", "method", "seed", "range", "true_k", "picked_k",
+                             "acc", "fit_s", "n_fits", "scores"])
+        for method in args.methods.split(","):
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                est = _estimators()[method](n_clusters="auto", n_clusters_range=(low, high),
+                                            random_state=args.seed).fit(X)
+            seconds = time.perf_counter() - start
+            scores = {k: round(v, 4) for k, v in est.n_clusters_scores_.items()}
+            writer.writerow([args.dataset, method, args.seed, f"{low}-{high}",
+                             np.unique(y).size, est.n_clusters_,
+                             f"{clustering_accuracy(y, est.labels_):.4f}", f"{seconds:.1f}",
+                             len(scores), scores])
+            f.flush()
+            print(args.dataset, method, "picked", est.n_clusters_, f"{seconds:.0f} s", scores,
+                  flush=True)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -159,8 +196,15 @@ def main(argv=None):
     t.add_argument("--runs-dir", required=True)
     t.add_argument("--data-home")
     t.add_argument("--out")
+    a = sub.add_parser("auto")
+    a.add_argument("--dataset", default="digits")
+    a.add_argument("--methods", default="ClusMatch")
+    a.add_argument("--range", default="2,30")
+    a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--data-home")
+    a.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    (fit if args.command == "fit" else table)(args)
+    {"fit": fit, "table": table, "auto": auto}[args.command](args)
     return 0
 
 
