@@ -282,6 +282,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         fitted.update({f"{name}_": value for name, value in ctx.resolved.items()})
         fitted.update(device_=device, precision_=ctx.precision, _input_spec=spec,
                       _scaling=scaling, n_clusters_=self.n_clusters)
+        self.__dict__.pop("n_clusters_scores_", None)  # from an earlier "auto" fit
         self.__dict__.update(fitted)
 
     def _fit_searching_n_clusters(self, X_raw):
@@ -304,6 +305,10 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
             return score
 
         chosen, scores = coarse_to_fine_search(score_of, low, high)
+        if not np.isfinite(best["score"]):
+            warn_user(f"{type(self).__name__}: every number of clusters tried left some "
+                      f"clusters empty; keeping n_clusters={chosen}. The data may hold "
+                      "fewer groups than n_clusters_range starts at, or training collapsed.")
         params = self.get_params(deep=False)
         fitted = {name: value for name, value in best["state"].items() if name not in params}
         self.__dict__.update(fitted, n_clusters_=chosen, n_clusters_scores_=scores)

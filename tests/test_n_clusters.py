@@ -145,5 +145,15 @@ def test_auto_refuses_bad_ranges_and_prefit_bases():
 
 def test_an_integer_n_clusters_is_reported_as_fitted():
     X, _ = make_blobs(60, centers=3, n_features=5, random_state=0)
-    est = clone(clusmatch()).fit(X)
+    est = clone(clusmatch(n_clusters="auto", n_clusters_range=(2, 4))).fit(X)
+    assert set(est.n_clusters_scores_) == {2, 3, 4}
+    est.set_params(n_clusters=3).fit(X)  # a refit drops the earlier search's scores
     assert est.n_clusters_ == 3 and not hasattr(est, "n_clusters_scores_")
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the base's
+def test_auto_warns_when_every_candidate_leaves_clusters_empty():
+    X = np.repeat(np.eye(2) * 10, 30, axis=0)  # two distinct rows: at most 2 clusters
+    with pytest.warns(UserWarning, match="left some clusters empty"):
+        est = clusmatch(n_clusters="auto", n_clusters_range=(3, 4)).fit(X)
+    assert est.n_clusters_ == 3 and set(est.n_clusters_scores_.values()) == {-np.inf}
