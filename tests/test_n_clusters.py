@@ -157,3 +157,22 @@ def test_auto_warns_when_every_candidate_leaves_clusters_empty():
     with pytest.warns(UserWarning, match="left some clusters empty"):
         est = clusmatch(n_clusters="auto", n_clusters_range=(3, 4)).fit(X)
     assert est.n_clusters_ == 3 and set(est.n_clusters_scores_.values()) == {-np.inf}
+
+
+def test_scorers_embed_at_most_the_sample_size_of_large_data():
+    from skdeepcluster.metrics._unsupervised import SCORE_SAMPLE_SIZE
+
+    seen = []
+
+    class Recording:
+        def transform(self, X):
+            seen.append(len(X))
+            return np.asarray(X)[:, :2]
+
+        def predict(self, X):
+            return (np.asarray(X)[:, 0] > 0).astype(int)
+
+    X = np.random.RandomState(0).normal(size=(3 * SCORE_SAMPLE_SIZE, 3))
+    full = embedding_silhouette(X[:, :2], (X[:, 0] > 0).astype(int))  # subsamples itself
+    assert silhouette_scorer(Recording(), X) == pytest.approx(full)
+    assert seen == [SCORE_SAMPLE_SIZE]
