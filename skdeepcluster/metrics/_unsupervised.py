@@ -119,11 +119,11 @@ def label_stability(labels_a, labels_b):
 def _embedded(estimator, X):
     """Embedding and labels of (a seeded subset of at most ``SCORE_SAMPLE_SIZE`` of) the
     rows of ``X``: the scores look at no more, so larger data is never embedded whole."""
-    n = X.shape[0] if hasattr(X, "shape") else len(X)
-    rows = _subset(n, SCORE_SAMPLE_SIZE, 0)
-    if rows.size < n:
-        X = X.iloc[rows] if hasattr(X, "iloc") else np.asarray(X[rows] if hasattr(
-            X, "shape") else [X[i] for i in rows])
+    if not hasattr(X, "shape"):
+        X = np.asarray(X)
+    rows = _subset(X.shape[0], SCORE_SAMPLE_SIZE, 0)
+    if rows.size < X.shape[0]:
+        X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
     return estimator.transform(X), estimator.predict(X)
 
 
