@@ -140,6 +140,8 @@ def _register_skdeepcluster():
         for suffix, params, note in [
             ("threshold momentum auto", dict(threshold_momentum="auto"),
              "ablation: threshold_momentum='auto' (1% weight on the start at the end)"),
+            ("no decay on biases and norms", dict(decay_biases_and_norms=False),
+             "ablation: the reference's weight decay, none on parameters with ndim <= 1"),
         ]:
             for name, input_kind in [("ClusMatch", "images"),
                                      ("ClusMatch on vectors", "vectors")]:

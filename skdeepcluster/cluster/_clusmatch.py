@@ -70,6 +70,8 @@ class ClusMatch(BaseDeepClusterer):
         Weights of argmax and k-means label in the target; ``"auto"``: k-means 0 for
         images, the paper's 0.5 for vectors, positive ``1 -`` that.
     negative_weight, fairness_weight, weight_decay : float, default=0.5, 0.001, 5e-4
+    decay_biases_and_norms : bool, default=True
+        Weight decay on biases and normalisation parameters too (the reference: no).
     threshold_momentum, ema_decay : float (or "auto"), default=0.999
         EMA of the thresholds ("auto": the start keeps 1% weight at the end) and model.
     kmeans_refresh_epochs, kmeans_features : int, {"backbone", "projector"}, default=1, "backbone"
@@ -140,6 +142,7 @@ class ClusMatch(BaseDeepClusterer):
         "threshold_momentum": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "ema_decay": [Interval(Real, 0, 1, closed="left")],
         "kmeans_features": [StrOptions({"backbone", "projector"})],
+        "decay_biases_and_norms": ["boolean"],
     }
 
     def __init__(self, n_clusters=10, *, n_clusters_range=(2, 30),
@@ -147,13 +150,13 @@ class ClusMatch(BaseDeepClusterer):
                  base_network="auto", selection="auto", labeled_per_cluster="auto",
                  image_shape=None, backbone=None, pretrain_epochs="auto", pretrain_lr=1e-3,
                  temperature=0.5, finetune_epochs="auto", slow_lr="auto", fast_lr=2e-2,
-                 weight_decay=5e-4, labeled_batch_size=64, unlabeled_ratio=7,
-                 positive_weight="auto", kmeans_weight="auto", negative_weight=0.5,
-                 fairness_weight=0.001, threshold_momentum=0.999, kmeans_refresh_epochs=1,
-                 kmeans_features="backbone", ema_decay=0.999, batch_size=256,
-                 vector_views="corruption", view_neighbors=10, neighbor_metric="cosine",
-                 data_parallel=False, precision="auto", device="auto", random_state=None,
-                 verbose=0):
+                 weight_decay=5e-4, decay_biases_and_norms=True, labeled_batch_size=64,
+                 unlabeled_ratio=7, positive_weight="auto", kmeans_weight="auto",
+                 negative_weight=0.5, fairness_weight=0.001, threshold_momentum=0.999,
+                 kmeans_refresh_epochs=1, kmeans_features="backbone", ema_decay=0.999,
+                 batch_size=256, vector_views="corruption", view_neighbors=10,
+                 neighbor_metric="cosine", data_parallel=False, precision="auto",
+                 device="auto", random_state=None, verbose=0):
         self._set_params_from(locals())
 
     def _fit_stages(self, ctx):
@@ -245,7 +248,8 @@ class ClusMatch(BaseDeepClusterer):
         stage = SemiSupervisedTraining(
             ClusMatchNet, ClusMatchCriterion, epochs, self.fast_lr, self.weight_decay,
             self.labeled_batch_size, self.unlabeled_ratio, self.ema_decay,
-            lr_param="fast_lr or slow_lr", stage="fine-tuning")
+            lr_param="fast_lr or slow_lr", stage="fine-tuning",
+            decay_biases_and_norms=self.decay_biases_and_norms)
         thresholds = ClassPairThresholds(
             self.n_clusters, self._threshold_momentum(ctx, stage.steps(ctx.n_samples)),
             ctx.device)

@@ -1,6 +1,7 @@
 """Semi-supervised training on a small labelled set and every sample as the unlabelled
 stream: SPICE's stage 3 (FixMatch) and ClusMatch's fine-tuning."""
 
+import fnmatch
 from dataclasses import dataclass, field
 
 import torch
@@ -22,6 +23,8 @@ class SemiSupervisedTraining:
     with Nesterov momentum 0.9 and ``weight_decay``, FixMatch's cosine schedule stepped
     every batch, and an EMA copy of the model (``ema``), which is what predicts.
     ``net_class`` and ``criterion`` say what a step computes.
+    ``decay_biases_and_norms=False`` exempts parameters with ``ndim <= 1`` (biases,
+    normalisation scales and shifts) from the weight decay.
     """
 
     net_class: type
@@ -34,6 +37,7 @@ class SemiSupervisedTraining:
     ema_decay: float
     lr_param: str = "lr"
     stage: str = "semi-supervised training"
+    decay_biases_and_norms: bool = True
     ema: EMAUpdate = field(init=False)
 
     def __post_init__(self):
@@ -54,6 +58,9 @@ class SemiSupervisedTraining:
         0)."""
         n = ctx.n_samples
         unlabeled_batch, steps = self.unlabeled_batch(n), self.steps(n)
+        groups = net_params.pop("optimizer__param_groups", [])
+        if not self.decay_biases_and_norms:
+            groups = biases_and_norms_without_decay(module, groups)
         net = make_net(
             self.net_class,
             module,
@@ -74,6 +81,7 @@ class SemiSupervisedTraining:
                        ("lr_schedule", cosine_decay_scheduler(steps))],
             views=ctx.views,
             labeled_batch_size=self.labeled_batch_size,
+            optimizer__param_groups=groups,
             **net_params,
         )
         fit_or_initialize(net, ctx.X, ctx.sample_index,
@@ -81,3 +89,22 @@ class SemiSupervisedTraining:
                           labeled_y=torch.from_numpy(labeled_labels),
                           labeled_index=torch.from_numpy(labeled_idx))
         return net, (self.ema.ema_.shadow if self.epochs > 0 else module)
+
+
+def biases_and_norms_without_decay(module, param_groups):
+    """skorch ``param_groups`` with every parameter of ``ndim <= 1`` first, by its exact
+    name, in a group of its own without weight decay (and with the options of the
+    first ``param_groups`` pattern it matches)."""
+    exempt = []
+    for name, param in module.named_parameters():
+        if param.ndim <= 1:
+            options = next((dict(group) for pattern, group in param_groups
+                            if fnmatch.fnmatch(name, pattern)), {})
+            exempt.append((_literal(name),
+                           {**options, "weight_decay": 0.0}))
+    return [*exempt, *param_groups]
+
+
+def _literal(name):
+    """``name`` as an fnmatch pattern that matches only itself."""
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
