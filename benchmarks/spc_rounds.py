@@ -27,14 +27,17 @@ from bench_datasets import DATASETS  # noqa: E402
 SHARED_DATA = HERE.parent.parent / "shared" / "data"
 
 
+def dataset_of(name):
+    """The harness's data set of that name (``mnist``: the MNIST test set)."""
+    return DATASETS["mnist-test" if name == "mnist" else name]
+
+
 def load(name, data_home=None):
-    """The harness's loader and its set; ../shared/data is the default data home where
-    it exists, as in ``run.py``."""
+    """The harness's loader; ../shared/data is the default data home where it exists, as
+    in ``run.py``."""
     if data_home is None and SHARED_DATA.is_dir():
         data_home = str(SHARED_DATA)
-    dataset = DATASETS["mnist-test" if name == "mnist" else name]
-    X, y = dataset.load(data_home, download=False)
-    return X, y, dataset
+    return dataset_of(name).load(data_home, download=False)
 
 
 def _value(text):
@@ -60,7 +63,8 @@ def main():
                         help="append the result as one line to this file")
     args, rest = parser.parse_known_args()
     params = {k.lstrip("-"): _value(v) for k, v in zip(rest[::2], rest[1::2], strict=True)}
-    X, y, dataset = load(args.dataset, args.data_home)
+    X, y = load(args.dataset, args.data_home)
+    dataset = dataset_of(args.dataset)
     est = SelectivePseudoLabelClustering(
         n_clusters=dataset.n_clusters, random_state=args.seed, device="cpu", verbose=1,
         **params
