@@ -135,6 +135,14 @@ def _register_skdeepcluster():
                                      pcl_weight=0.0),
                         input="images", family="ablation", uses_device=True,
                         note="ablation: bce_weight=0, pcl_weight=0"))
+    if "SPICEClustering" in present:
+        # ablations.md: a rule that yields to unbalanced clusters, against the paper's
+        for name, input_kind in [("SPICEClustering", "images"),
+                                 ("SPICEClustering on vectors", "vectors")]:
+            register(Method(f"{name} (prototype cells)",
+                            _skd_factory(present["SPICEClustering"], prototype_cells=True),
+                            input=input_kind, family="ablation", uses_device=True,
+                            note="ablation: prototype_cells=True"))
     if "ClusMatch" in present:
         # ablations.md: the paper's rule against the current one, item by item
         for suffix, params, note in [

@@ -275,3 +275,23 @@ def test_auto_threshold_momentum_follows_the_run_length(blobs):
     ctx = SimpleNamespace(resolve=lambda name, value: value)
     assert est._threshold_momentum(ctx, 100_000) == 0.999  # long runs: the paper's value
     assert tiny().fit(blobs[0]).threshold_momentum_ == 0.999
+
+
+@pytest.mark.parametrize("decay_all", [True, False])
+def test_weight_decay_spares_biases_and_norms_only_when_asked(blobs, decay_all):
+    est = tiny(decay_biases_and_norms=decay_all, finetune_epochs=1).fit(blobs[0])
+    groups = est.net_.optimizer_.param_groups
+    names = {id(p): n for n, p in est.net_.module_.named_parameters()}
+    decay = {names[id(p)]: g["weight_decay"] for g in groups for p in g["params"]}
+    assert set(decay) == set(names.values())  # every parameter is optimised once
+    for name, param in est.net_.module_.named_parameters():
+        expected = 5e-4 if decay_all or param.ndim > 1 else 0.0
+        assert decay[name] == expected, name
+    assert any(p.ndim <= 1 for p in est.net_.module_.parameters())
+    # the backbone keeps its own (slow) learning rate either way
+    backbone = {id(p) for p in est.net_.module_.backbone.parameters()}
+    rates = {g["initial_lr"] if "initial_lr" in g else g["lr"]
+             for g in groups if any(id(p) in backbone for p in g["params"])}
+    others = {g["initial_lr"] if "initial_lr" in g else g["lr"]
+              for g in groups if not any(id(p) in backbone for p in g["params"])}
+    assert len(rates) == 1 and len(others) == 1 and rates != others

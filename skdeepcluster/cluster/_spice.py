@@ -41,6 +41,9 @@ class SPICEClustering(BaseDeepClusterer):
         Samples scored per outer iteration of stage 2 (``n // pseudo_batch_size`` an epoch).
     center_ratio : float, default=0.5
         Fraction of ``B / K`` averaged into each prototype.
+    prototype_cells : bool, default=False
+        Each prototype labels only samples it is the nearest prototype of (not B / K
+        whatever the cluster's size).
     n_repeat : int, default=2
         Passes over each selection per outer iteration (8 in the reference).
     head_batch_size, head_lr : int, float, default=128, 5e-3
@@ -127,7 +130,7 @@ class SPICEClustering(BaseDeepClusterer):
                         [Interval(Real, 0, 1, closed="both")]),
         **dict.fromkeys(("confidence_threshold", "ema_decay"),
                         [Interval(Real, 0, 1, closed="left")]),
-        "balance_reliable": ["boolean"],
+        **dict.fromkeys(("balance_reliable", "prototype_cells"), ["boolean"]),
         "semi_init": [StrOptions({"stage2", "scratch"})],
         "lambda_u": [Interval(Real, 0, None, closed="left")],
     }
@@ -135,7 +138,8 @@ class SPICEClustering(BaseDeepClusterer):
     def __init__(self, n_clusters=10, *, n_clusters_range=(2, 30),
                  image_shape=None, backbone=None,
                  pretrain_epochs="auto", pretrain_lr=1e-3, temperature=0.5, n_heads=10,
-                 head_epochs="auto", pseudo_batch_size=5000, center_ratio=0.5, n_repeat=2,
+                 head_epochs="auto", pseudo_batch_size=5000, center_ratio=0.5,
+                 prototype_cells=False, n_repeat=2,
                  head_batch_size=128, head_lr=5e-3, head_loss="ce_logits", head_init="auto",
                  n_neighbors=100, agreement_ratio=0.9, confidence_threshold=0.99,
                  balance_reliable=True, min_reliable_per_cluster=100, semi_init="stage2",
@@ -162,7 +166,8 @@ class SPICEClustering(BaseDeepClusterer):
             self.n_heads, self.head_epochs, self.pseudo_batch_size, self.center_ratio,
             self.n_repeat, self.head_batch_size, self.head_lr,
             double_softmax=self.head_loss == "spice_double_softmax",
-            init=ctx.resolve("head_init", head_init), inference_batch_size=self.batch_size)
+            init=ctx.resolve("head_init", head_init), inference_batch_size=self.batch_size,
+            own_cells=self.prototype_cells)
         head_net, head_losses = heads.run(ctx, backbone, features, embedding, self.n_clusters)
         selected = int(np.argmin(head_losses))
         self_model = ClusteringModel(backbone, head_net.module_.heads.select(selected))

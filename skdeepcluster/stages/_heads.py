@@ -33,7 +33,8 @@ class SelfLabellingHeads:
     prototypes (:class:`~skdeepcluster.training.PrototypeRefresh`) and trains every head
     on its own labels for ``n_repeat`` passes over strong views (Adam, ``lr``).
     ``init="kmeans"`` first fits each head to its own k-means partition of the
-    embedding. ``inference_batch_size`` batches the passes over the data.
+    embedding; ``own_cells`` limits each prototype to its own nearest samples.
+    ``inference_batch_size`` batches the passes over the data.
     """
 
     n_heads: int
@@ -46,6 +47,7 @@ class SelfLabellingHeads:
     double_softmax: bool
     init: str
     inference_batch_size: int
+    own_cells: bool = False
 
     def run(self, ctx, backbone, features, embedding, n_clusters):
         """Train the heads; returns ``(net, losses)``, the skorch net and every head's
@@ -60,7 +62,7 @@ class SelfLabellingHeads:
         dataset = PerHeadDataset(self.n_heads, self.n_repeat * per_cluster * k)
         refresh = PrototypeRefresh(
             ctx.data, embedding, ctx.views, pseudo_batch, per_cluster, self.center_ratio,
-            self.n_repeat, self.inference_batch_size, ctx.rng,
+            self.n_repeat, self.inference_batch_size, ctx.rng, own_cells=self.own_cells,
         )
         epochs = ctx.epochs("head_epochs", self.epochs, "spice.heads")
         net = make_net(
@@ -86,7 +88,7 @@ class SelfLabellingHeads:
         losses = full_data_head_losses(
             net.module_, ctx.X, embedding, per_cluster=max(1, n // k),
             center_ratio=self.center_ratio, double_softmax=self.double_softmax,
-            batch_size=self.inference_batch_size,
+            batch_size=self.inference_batch_size, own_cells=self.own_cells,
         )
         net.history.record("head_losses", losses.tolist())
         return net, losses
@@ -120,7 +122,7 @@ class SelfLabellingHeads:
 
 @torch.no_grad()
 def full_data_head_losses(module, X, embedding, per_cluster, center_ratio, double_softmax,
-                          batch_size):
+                          batch_size, own_cells=False):
     """Each head's pseudo-label loss on the prototype selection over the whole data set:
     SPICE's unsupervised head-selection score (lower is better)."""
     device = embedding.device
@@ -129,7 +131,7 @@ def full_data_head_losses(module, X, embedding, per_cluster, center_ratio, doubl
     losses = []
     for head_logits in logits:
         sel = select_by_prototypes(torch.softmax(head_logits, 1), embedding, per_cluster,
-                                   center_ratio)
+                                   center_ratio, own_cells=own_cells)
         idx = torch.from_numpy(sel.indices).to(device)
         target = torch.from_numpy(sel.labels).to(device)
         losses.append(float(pseudo_label_cross_entropy(

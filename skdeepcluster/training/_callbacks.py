@@ -67,13 +67,15 @@ class PrototypeRefresh(Callback):
 
     Draws ``pseudo_batch`` samples, scores them with every head on weak views (eval
     mode), selects ``per_cluster`` prototype pseudo-labels per cluster and head
-    (:func:`~skdeepcluster.selection.select_by_prototypes` in ``embedding``) and hands
-    the :class:`~skdeepcluster.training.PerHeadDataset` ``n_repeat`` shuffled passes
-    over each head's selection.
+    (:func:`~skdeepcluster.selection.select_by_prototypes` in ``embedding``, with
+    ``own_cells``) and hands the :class:`~skdeepcluster.training.PerHeadDataset`
+    ``n_repeat`` shuffled passes over each head's selection. A selection shorter than
+    ``per_cluster * K`` (``own_cells``) is padded by drawing from it with replacement,
+    so that every head gets as many steps.
     """
 
     def __init__(self, data, embedding, views, pseudo_batch, per_cluster, center_ratio,
-                 n_repeat, batch_size, rng):
+                 n_repeat, batch_size, rng, own_cells=False):
         store_init_params(self, locals())
 
     @torch.no_grad()
@@ -89,9 +91,14 @@ class PrototypeRefresh(Callback):
         emb = self.embedding[torch.from_numpy(batch).to(self.embedding.device)]
         indices, labels = [], []
         for head_proba in proba:
-            sel = select_by_prototypes(head_proba, emb, self.per_cluster, self.center_ratio)
-            passes = [self.rng.permutation(len(sel.indices)) for _ in range(self.n_repeat)]
-            order = np.concatenate(passes)
+            sel = select_by_prototypes(head_proba, emb, self.per_cluster, self.center_ratio,
+                                       own_cells=self.own_cells)
+            picked = np.arange(len(sel.indices))
+            short = self.per_cluster * head_proba.shape[1] - picked.size
+            if short > 0:
+                picked = np.concatenate([picked, self.rng.choice(picked.size, short)])
+            order = np.concatenate([picked[self.rng.permutation(picked.size)]
+                                    for _ in range(self.n_repeat)])
             indices.append(batch[sel.indices[order]])
             labels.append(sel.labels[order])
         dataset_train.set_selection(np.stack(indices), np.stack(labels))
