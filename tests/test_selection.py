@@ -25,6 +25,22 @@ def test_prototypes_hand_computed():
     assert np.all(sel.weights == 1)
 
 
+def test_prototypes_in_own_cells_hand_computed():
+    # The case above: sample 2 is nearer prototype 0 (.6) than prototype 1 (.28), so
+    # prototype 1's cell is {3, 4}: it labels 2 samples, not M = 3; cell 0 = {0, 1, 2, 5}.
+    proba = torch.tensor(
+        [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8], [0.45, 0.55]]
+    )
+    emb = torch.tensor(
+        [[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0], [-0.6, 0.8], [0.707, 0.707]]
+    )
+    sel = select_by_prototypes(proba, emb, center_ratio=0.5, own_cells=True)
+    assert sel.labels.tolist() == [0, 0, 0, 1, 1]
+    assert sorted(sel.indices[:3].tolist()) == [0, 1, 5]
+    assert sorted(sel.indices[3:].tolist()) == [3, 4]
+    assert len(set(sel.indices.tolist())) == len(sel.indices)  # no sample labelled twice
+
+
 def test_prototypes_rank_by_column_not_argmax():
     # No sample has argmax 1, yet cluster 1 still gets its column-wise top samples.
     proba = torch.tensor([[0.9, 0.1], [0.6, 0.4], [0.7, 0.3], [0.99, 0.01]])
@@ -102,3 +118,33 @@ def test_reliable_on_large_data_chooses_among_a_subset_of_candidates():
     full = select_reliable(proba, emb, n_neighbors=3, agreement=0.6, confidence=0.99,
                            balance=False, min_per_cluster=1, random_state=0)
     assert len(full.indices) > len(sel.indices)  # the cap did apply
+
+
+def test_prototype_refresh_pads_short_own_cell_selections():
+    from types import SimpleNamespace
+
+    from skdeepcluster.training import PerHeadDataset, PrototypeRefresh
+
+    # the hand-computed case: own cells give 3 labels for cluster 0 and 2 for cluster 1
+    proba = torch.tensor(
+        [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.3, 0.7], [0.2, 0.8], [0.45, 0.55]]
+    )
+    emb = torch.tensor(
+        [[1.0, 0.0], [0.8, 0.6], [0.6, 0.8], [0.0, 1.0], [-0.6, 0.8], [0.707, 0.707]]
+    )
+
+    class TwoHeads(torch.nn.Module):
+        def forward(self, idx):  # the "data" are the row numbers
+            return torch.log(proba[idx.long()]).expand(2, -1, -1)
+
+    views = SimpleNamespace(weak=lambda x, idx: x)
+    refresh = PrototypeRefresh(torch.arange(6), emb, views, pseudo_batch=6, per_cluster=3,
+                               center_ratio=0.5, n_repeat=2, batch_size=4,
+                               rng=np.random.RandomState(0), own_cells=True)
+    dataset = PerHeadDataset(2, 12)
+    refresh.on_epoch_begin(SimpleNamespace(module_=TwoHeads()), dataset_train=dataset)
+    assert dataset.indices.shape == dataset.labels.shape == (2, 12)  # 2 passes of 3 * 2
+    allowed = {(0, 0), (1, 0), (5, 0), (3, 1), (4, 1)}
+    for h in range(2):
+        pairs = set(zip(dataset.indices[h].tolist(), dataset.labels[h].tolist(), strict=True))
+        assert pairs == allowed  # every selected pair, and only those, padded by repeats

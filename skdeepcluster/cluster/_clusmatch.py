@@ -41,10 +41,9 @@ class ClusMatch(BaseDeepClusterer):
     ----------
     {n_clusters_parameters}
     base_estimator : estimator or None, default=None
-        The clustering to improve (KMeans, GaussianMixture, a skdeepcluster estimator):
-        a clone is fitted on ``X`` as passed (images flattened unless it takes 3-D
-        input); at most ``n_clusters`` clusters (ids may be strings; numeric ids < 0 are
-        noise, never labelled).
+        The clustering to improve (KMeans, GaussianMixture, a skdeepcluster estimator): a
+        clone fitted on ``X`` as passed (images flattened unless it takes 3-D input), at
+        most ``n_clusters`` clusters (ids may be strings; numeric ids < 0: noise).
     base_prefit : bool, default=False
         Use ``base_estimator`` as fitted: its ``predict(X)``, else its ``labels_``.
     base_network : {"auto", "pretrain"}, default="auto"
@@ -63,20 +62,19 @@ class ClusMatch(BaseDeepClusterer):
     pretrain_lr, temperature : float, default=1e-3, 0.5
         Adam learning rate and NT-Xent temperature of the pretraining.
     slow_lr, fast_lr : float, default="auto", 2e-2
-        SGD rates of the backbone (``"auto"``: 2e-3 from a base's network, else 1e-2)
-        and of projector and head.
+        SGD rates of the backbone (``"auto"``: 2e-3 on a base's network, else 1e-2), head.
     labeled_batch_size, unlabeled_ratio : int, default=64, 7
     positive_weight, kmeans_weight : float or "auto", default="auto"
         Weights of argmax and k-means label in the target; ``"auto"``: k-means 0 for
         images, the paper's 0.5 for vectors, positive ``1 -`` that.
-    negative_weight, fairness_weight, weight_decay : float, default=0.5, 0.001, 5e-4
-    decay_biases_and_norms : bool, default=True
-        Weight decay on biases and normalisation parameters too (the reference: no).
+    negative_weight, fairness_weight : float, default=0.5, 0.001
+    weight_decay, decay_biases_and_norms : float, bool, default=5e-4, True
+        SGD weight decay, also on biases and normalisation parameters (the reference: not).
     threshold_momentum, ema_decay : float (or "auto"), default=0.999
         EMA of the thresholds ("auto": the start keeps 1% weight at the end) and model.
     kmeans_refresh_epochs, kmeans_features : int, {"backbone", "projector"}, default=1, "backbone"
     batch_size : int, default=256
-        Pretraining batch size, and batch of the passes over the data.
+        Pretraining batch, and batch of the passes over the data.
     {view_parameters}
     {data_parallel_parameter}
     {shared_parameters}

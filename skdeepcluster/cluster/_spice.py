@@ -39,11 +39,9 @@ class SPICEClustering(BaseDeepClusterer):
     n_heads : int, default=10
     pseudo_batch_size : int, default=5000
         Samples scored per outer iteration of stage 2 (``n // pseudo_batch_size`` an epoch).
-    center_ratio : float, default=0.5
-        Fraction of ``B / K`` averaged into each prototype.
-    prototype_cells : bool, default=False
-        Each prototype labels only samples it is the nearest prototype of (not B / K
-        whatever the cluster's size).
+    center_ratio, prototype_cells : float, bool, default=0.5, False
+        Fraction of ``B / K`` averaged into each prototype; whether a prototype labels
+        only samples it is the nearest prototype of (else ``B / K`` whatever their size).
     n_repeat : int, default=2
         Passes over each selection per outer iteration (8 in the reference).
     head_batch_size, head_lr : int, float, default=128, 5e-3
@@ -55,10 +53,9 @@ class SPICEClustering(BaseDeepClusterer):
     n_neighbors : int, default=100
         Neighbours (the sample included) checked for local consistency.
     agreement_ratio, confidence_threshold : float, default=0.9, 0.99
-    balance_reliable : bool, default=True
-        Cut every cluster's reliable set to the smallest one's size.
-    min_reliable_per_cluster : int, default=100
-        Clusters with fewer reliable samples take their best-agreeing members up to this.
+    balance_reliable, min_reliable_per_cluster : bool, int, default=True, 100
+        Cut every cluster's reliable set to the smallest one's size; clusters with fewer
+        reliable samples first take their best-agreeing members up to the minimum.
     semi_init : {"stage2", "scratch"}, default="stage2"
         Stage 3 starts from the stage-2 network (the paper) or fresh weights (the code).
     semi_lr, fixmatch_threshold, lambda_u, ema_decay : float, default=0.01, 0.95, 1, 0.999
