@@ -149,7 +149,10 @@ def _register_skdeepcluster():
             ("threshold momentum auto", dict(threshold_momentum="auto"),
              "ablation: threshold_momentum='auto' (1% weight on the start at the end)"),
             ("no decay on biases and norms", dict(decay_biases_and_norms=False),
-             "ablation: the reference's weight decay, none on parameters with ndim <= 1"),
+             "ablation: the reference's weight decay, none on parameters with ndim <= 1 "
+             "(the default since session 20)"),
+            ("decay on biases and norms", dict(decay_biases_and_norms=True),
+             "ablation: weight decay on every parameter (the default until session 20)"),
         ]:
             for name, input_kind in [("ClusMatch", "images"),
                                      ("ClusMatch on vectors", "vectors")]:

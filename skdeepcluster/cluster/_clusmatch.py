@@ -68,8 +68,8 @@ class ClusMatch(BaseDeepClusterer):
         Weights of argmax and k-means label in the target; ``"auto"``: k-means 0 for
         images, the paper's 0.5 for vectors, positive ``1 -`` that.
     negative_weight, fairness_weight : float, default=0.5, 0.001
-    weight_decay, decay_biases_and_norms : float, bool, default=5e-4, True
-        SGD weight decay, also on biases and normalisation parameters (the reference: not).
+    weight_decay, decay_biases_and_norms : float, bool, default=5e-4, False
+        SGD weight decay, and whether biases and normalisation parameters get it too.
     threshold_momentum, ema_decay : float (or "auto"), default=0.999
         EMA of the thresholds ("auto": the start keeps 1% weight at the end) and model.
     kmeans_refresh_epochs, kmeans_features : int, {"backbone", "projector"}, default=1, "backbone"
@@ -148,7 +148,7 @@ class ClusMatch(BaseDeepClusterer):
                  base_network="auto", selection="auto", labeled_per_cluster="auto",
                  image_shape=None, backbone=None, pretrain_epochs="auto", pretrain_lr=1e-3,
                  temperature=0.5, finetune_epochs="auto", slow_lr="auto", fast_lr=2e-2,
-                 weight_decay=5e-4, decay_biases_and_norms=True, labeled_batch_size=64,
+                 weight_decay=5e-4, decay_biases_and_norms=False, labeled_batch_size=64,
                  unlabeled_ratio=7, positive_weight="auto", kmeans_weight="auto",
                  negative_weight=0.5, fairness_weight=0.001, threshold_momentum=0.999,
                  kmeans_refresh_epochs=1, kmeans_features="backbone", ema_decay=0.999,
