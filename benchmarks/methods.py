@@ -136,13 +136,19 @@ def _register_skdeepcluster():
                         input="images", family="ablation", uses_device=True,
                         note="ablation: bce_weight=0, pcl_weight=0"))
     if "SPICEClustering" in present:
-        # ablations.md: a rule that yields to unbalanced clusters, against the paper's
+        # ablations.md: rules against the paper's (cells) or the paper's against the
+        # former default (the reliable floor)
         for name, input_kind in [("SPICEClustering", "images"),
                                  ("SPICEClustering on vectors", "vectors")]:
             register(Method(f"{name} (prototype cells)",
                             _skd_factory(present["SPICEClustering"], prototype_cells=True),
                             input=input_kind, family="ablation", uses_device=True,
                             note="ablation: prototype_cells=True"))
+            register(Method(f"{name} (reliable floor 100)",
+                            _skd_factory(present["SPICEClustering"],
+                                         min_reliable_per_cluster=100),
+                            input=input_kind, family="ablation", uses_device=True,
+                            note="ablation: the reliable-set floor until session 20"))
     if "ClusMatch" in present:
         # ablations.md: the paper's rule against the current one, item by item
         for suffix, params, note in [

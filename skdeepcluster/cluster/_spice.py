@@ -53,7 +53,7 @@ class SPICEClustering(BaseDeepClusterer):
     n_neighbors : int, default=100
         Neighbours (the sample included) checked for local consistency.
     agreement_ratio, confidence_threshold : float, default=0.9, 0.99
-    balance_reliable, min_reliable_per_cluster : bool, int, default=True, 100
+    balance_reliable, min_reliable_per_cluster : bool, int, default=True, 1
         Cut every cluster's reliable set to the smallest one's size; clusters with fewer
         reliable samples first take their best-agreeing members up to the minimum.
     semi_init : {"stage2", "scratch"}, default="stage2"
@@ -82,8 +82,8 @@ class SPICEClustering(BaseDeepClusterer):
     SimCLR-style NT-Xent with Adam instead of MoCo v2; a BatchNorm projection head for
     images; the frozen backbone in eval mode in stage 2; the defaults of ``head_loss``,
     ``head_init``, ``semi_init`` and ``agreement_ratio`` (0.9, the STL10 setting); the
-    head chosen once, after stage 2; a reliable set never empty (and drawn from 100,000
-    random samples on larger data, see ``select_reliable``); stage 3 for epochs with
+    head chosen once, after stage 2; a cluster with no reliable sample gets its best
+    one (drawn from 100,000 on larger data, ``select_reliable``); stage 3 for epochs with
     a cosine schedule instead of 2^20 iterations; affine warps, cutout, noise and
     intensity jitter for images.
     On vectors: an MLP, ``vector_views`` views, random head starts, a plain projector.
@@ -139,7 +139,7 @@ class SPICEClustering(BaseDeepClusterer):
                  prototype_cells=False, n_repeat=2,
                  head_batch_size=128, head_lr=5e-3, head_loss="ce_logits", head_init="auto",
                  n_neighbors=100, agreement_ratio=0.9, confidence_threshold=0.99,
-                 balance_reliable=True, min_reliable_per_cluster=100, semi_init="stage2",
+                 balance_reliable=True, min_reliable_per_cluster=1, semi_init="stage2",
                  semi_epochs="auto", semi_lr=0.01, fixmatch_threshold=0.95, lambda_u=1.0,
                  labeled_batch_size=64, unlabeled_ratio=7, ema_decay=0.999, batch_size=256,
                  vector_views="corruption", view_neighbors=10, neighbor_metric="cosine",
