@@ -1,15 +1,17 @@
-"""SPICE's reliable set: the paper's rule against the package's, from one fit (issue #25).
+"""SPICE's reliable set: the paper's rule against the former default, from one fit
+(issue #25).
 
 The paper: a sample is reliable iff its neighbours agree with its label AND it is
-confident; every cluster's set is then cut to the smallest one's size. The package
-(``min_reliable_per_cluster=100``): a cluster with fewer reliable samples is first filled
-up to 100 with its best-agreeing members, so one such cluster makes every cluster 100.
+confident; every cluster's set is then cut to the smallest one's size. The former
+default (``min_reliable_per_cluster=100``, until session 20): a cluster with fewer
+reliable samples is first filled up to 100 with its best-agreeing members, so one such
+cluster makes every cluster 100.
 
-This script fits SPICE with the defaults and, at the start of stage 3, also selects the
-paper's set (``min_per_cluster=1``: only a cluster with no reliable sample at all gets
-its single best-agreeing member, where the reference's set would be empty) from the same
-state, then runs stage 3 a second time on it from the same network and random state.
-Stages 1-2 run once. Both models are scored here, outside the fit, against y.
+This script fits SPICE with the former rule and, at the start of stage 3, also selects
+the paper's set (``min_per_cluster=1``, today's default: only a cluster with no reliable
+sample gets its single best-agreeing member, where the reference's set would be empty)
+from the same state, then runs stage 3 a second time on it from the same network and
+random state. Stages 1-2 run once. Both models are scored here, outside the fit.
 
     python benchmarks/spice_reliable.py digits --seed 0 --json-lines out.jsonl
     python benchmarks/spice_reliable.py mnist-test-vectors --data-home DIR --seed 1
@@ -35,12 +37,12 @@ import skdeepcluster.cluster._spice as spice_module  # noqa: E402
 from skdeepcluster import SPICEClustering, clustering_accuracy  # noqa: E402
 from skdeepcluster.nn import forward_in_batches  # noqa: E402
 
-PAPER_FLOOR = 1
+FORMER_FLOOR, PAPER_FLOOR = 100, 1
 
 
 class TwoRuleCapture:
-    """Wraps the reliable selection and stage 3 of one SPICE fit: the package's set goes
-    on into the fit; the paper's set gets its own stage-3 run from the same start."""
+    """Wraps the reliable selection and stage 3 of one SPICE fit: the former rule's set
+    goes on into the fit; the paper's set gets its own stage-3 run from the same start."""
 
     def __init__(self):
         self.sets = {}
@@ -57,10 +59,10 @@ class TwoRuleCapture:
             state = rng.get_state()
             paper = capture._select(proba, embedding,
                                     **{**kwargs, "min_per_cluster": PAPER_FLOOR})
-            rng.set_state(state)  # the package's set draws from the same state
-            current = capture._select(proba, embedding, **kwargs)
-            capture.sets = {"current": current, "paper": paper}
-            return current
+            rng.set_state(state)  # the former rule's set draws from the same state
+            former = capture._select(proba, embedding, **kwargs)
+            capture.sets = {"former": former, "paper": paper}
+            return former
 
         class Stage(self._stage):
             def run(stage, ctx, module, labeled_idx, labeled_labels, **kwargs):
@@ -68,8 +70,8 @@ class TwoRuleCapture:
                 torch_state, np_state = torch.get_rng_state(), ctx.rng.get_state()
                 t = time.perf_counter()
                 result = super().run(ctx, module, labeled_idx, labeled_labels, **kwargs)
-                capture.seconds["current"] = time.perf_counter() - t
-                capture.labels["current"] = capture.predict(result[1], ctx)
+                capture.seconds["former"] = time.perf_counter() - t
+                capture.labels["former"] = capture.predict(result[1], ctx)
                 after = torch.get_rng_state(), ctx.rng.get_state()
                 torch.set_rng_state(torch_state)
                 ctx.rng.set_state(np_state)
@@ -109,7 +111,7 @@ def main():
     capture = TwoRuleCapture()
     capture.install()
     est = SPICEClustering(n_clusters=dataset.n_clusters, random_state=args.seed,
-                          device="cpu")
+                          device="cpu", min_reliable_per_cluster=FORMER_FLOOR)
     model = make_pipeline(StandardScaler(), est) if dataset.standardize else est
     start = time.perf_counter()
     labels = model.fit_predict(X)
