@@ -19,9 +19,10 @@ def test_quality_on_separated_blobs(head_init):
     labels = est.fit_predict(X)
     assert clustering_accuracy(y, labels) >= 0.95
     assert clustering_accuracy(y, est.self_labels_) >= 0.95
-    # the reliable set is correct and balanced across clusters
+    # the reliable set is correct and balanced across clusters, and on separated blobs
+    # most samples pass both tests (no floor fills it: min_reliable_per_cluster is 1)
     rel = est.reliable_mask_
-    assert rel.sum() >= 4 * est.min_reliable_per_cluster
+    assert est.min_reliable_per_cluster == 1 and rel.sum() >= 300
     assert clustering_accuracy(y[rel], est.self_labels_[rel]) >= 0.95
     # reliable_labels_ lines up with X[reliable_mask_]
     assert clustering_accuracy(y[rel], est.reliable_labels_) >= 0.95
