@@ -159,6 +159,8 @@ def _register_skdeepcluster():
              "(the default since session 20)"),
             ("decay on biases and norms", dict(decay_biases_and_norms=True),
              "ablation: weight decay on every parameter (the default until session 20)"),
+            ("euclidean k-means", dict(kmeans_metric="euclidean"),
+             "ablation: k-means of the base and the refreshes on unnormalised features"),
         ]:
             for name, input_kind in [("ClusMatch", "images"),
                                      ("ClusMatch on vectors", "vectors")]:

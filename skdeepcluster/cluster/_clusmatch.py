@@ -73,6 +73,9 @@ class ClusMatch(BaseDeepClusterer):
     threshold_momentum, ema_decay : float (or "auto"), default=0.999
         EMA of the thresholds ("auto": the start keeps 1% weight at the end) and model.
     kmeans_refresh_epochs, kmeans_features : int, {"backbone", "projector"}, default=1, "backbone"
+    kmeans_metric : {"cosine", "euclidean"}, default="cosine"
+        k-means of the default base and of the refreshes on L2-normalised features (the
+        paper's), or on the features as they are.
     batch_size : int, default=256
         Pretraining batch, and batch of the passes over the data.
     {view_parameters}
@@ -140,6 +143,7 @@ class ClusMatch(BaseDeepClusterer):
         "threshold_momentum": [Interval(Real, 0, 1, closed="left"), StrOptions({"auto"})],
         "ema_decay": [Interval(Real, 0, 1, closed="left")],
         "kmeans_features": [StrOptions({"backbone", "projector"})],
+        "kmeans_metric": [StrOptions({"cosine", "euclidean"})],
         "decay_biases_and_norms": ["boolean"],
     }
 
@@ -151,7 +155,8 @@ class ClusMatch(BaseDeepClusterer):
                  weight_decay=5e-4, decay_biases_and_norms=False, labeled_batch_size=64,
                  unlabeled_ratio=7, positive_weight="auto", kmeans_weight="auto",
                  negative_weight=0.5, fairness_weight=0.001, threshold_momentum=0.999,
-                 kmeans_refresh_epochs=1, kmeans_features="backbone", ema_decay=0.999,
+                 kmeans_refresh_epochs=1, kmeans_features="backbone",
+                 kmeans_metric="cosine", ema_decay=0.999,
                  batch_size=256, vector_views="corruption", view_neighbors=10,
                  neighbor_metric="cosine", data_parallel=False, precision="auto",
                  device="auto", random_state=None, verbose=0):
@@ -176,7 +181,8 @@ class ClusMatch(BaseDeepClusterer):
         else:
             projector = contrastive_projector(backbone.out_features)
         if base is None:
-            base = default_base(ctx, backbone, self.n_clusters, self.batch_size)
+            base = default_base(ctx, backbone, self.n_clusters, self.batch_size,
+                                metric=self.kmeans_metric)
         n_labeled = ctx.resolve("labeled_per_cluster", self._n_labeled(ctx.n_samples))
         if base.selection == "variance":
             sel = select_highest_variance(base.values, base.compact, n_labeled)
@@ -254,6 +260,7 @@ class ClusMatch(BaseDeepClusterer):
         refresh = KMeansRefresh(
             torch.from_numpy(ctx.X), sel.indices, sel.labels, self.n_clusters, stage.ema,
             every_epochs=self.kmeans_refresh_epochs, features=self.kmeans_features,
+            metric=self.kmeans_metric,
             batch_size=max(self.batch_size, MIN_INFERENCE_BATCH), random_state=ctx.rng,
             stage=ctx.stage_label("fine-tuning"))
         net, model = stage.run(

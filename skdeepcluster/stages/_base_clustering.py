@@ -39,11 +39,13 @@ class BaseClustering(NamedTuple):
     centers: np.ndarray | None
 
 
-def default_base(ctx, backbone, n_clusters, batch_size):
+def default_base(ctx, backbone, n_clusters, batch_size, metric="cosine"):
     """The paper's feature-learning base: k-means (10 starts) on the L2-normalised
-    representation of a pretrained backbone."""
+    representation of a pretrained backbone (``metric="cosine"``), or on the
+    representation as it is (``"euclidean"``)."""
     backbone.eval()
-    emb = l2_normalize(forward_in_batches(backbone, ctx.data, batch_size))
+    emb = forward_in_batches(backbone, ctx.data, batch_size)
+    emb = l2_normalize(emb) if metric == "cosine" else emb.float()
     emb = emb.cpu().double().numpy()
     km = KMeans(n_clusters, n_init=10,
                 random_state=ctx.rng.randint(np.iinfo(np.int32).max)).fit(emb)

@@ -129,8 +129,9 @@ class KMeansRefresh(Callback):
     At the start of training and every ``every_epochs`` epochs: the EMA model of
     ``ema`` (an :class:`EMAUpdate` of the same net) in eval mode maps all samples through
     its backbone (and projector, with ``features="projector"``); k-means runs on the
-    L2-normalised features (cosine k-means); its labels, aligned to the labelled
-    samples' pseudo-labels, become ``labels_`` (a LongTensor on the net's device).
+    L2-normalised features (``metric="cosine"``, the paper's) or on the features as
+    they are (``"euclidean"``); its labels, aligned to the labelled samples'
+    pseudo-labels, become ``labels_`` (a LongTensor on the net's device).
 
     Parameters
     ----------
@@ -141,6 +142,7 @@ class KMeansRefresh(Callback):
     ema : EMAUpdate
     every_epochs : int, default=1
     features : {"backbone", "projector"}, default="backbone"
+    metric : {"cosine", "euclidean"}, default="cosine"
     batch_size : int, default=512
     n_init : int, default=3
     random_state : RandomState
@@ -149,8 +151,8 @@ class KMeansRefresh(Callback):
     """
 
     def __init__(self, X, labeled_idx, labeled_labels, n_clusters, ema, every_epochs=1,
-                 features="backbone", batch_size=512, n_init=3, random_state=None,
-                 stage="k-means refresh"):
+                 features="backbone", metric="cosine", batch_size=512, n_init=3,
+                 random_state=None, stage="k-means refresh"):
         store_init_params(self, locals())
 
     @torch.no_grad()
@@ -161,7 +163,7 @@ class KMeansRefresh(Callback):
             h = model.backbone(x)
             if self.features == "projector":
                 h = model.projector(h)
-            return l2_normalize(h).cpu()
+            return (l2_normalize(h) if self.metric == "cosine" else h.float()).cpu()
 
         feats = forward_in_batches(features, self.X, self.batch_size, device=net.device)
         if not bool(torch.isfinite(feats).all()):
