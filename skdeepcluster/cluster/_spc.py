@@ -19,7 +19,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     and cut into exactly ``n_clusters`` clusters (HDBSCAN, else a mixture); the
     labelings are aligned and vote, and every member trains its head on the samples
     with at least ``min_agreement`` of the votes, plus reconstruction. The round with
-    the largest agreed fraction is kept; ``predict`` averages the members' heads.
+    the largest agreed fraction (the first vote, before any round, included) is kept;
+    ``predict`` averages the members' heads.
 
     Parameters
     ----------

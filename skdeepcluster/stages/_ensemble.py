@@ -73,7 +73,8 @@ class EnsembleRounds:
     ``min_cluster_share`` floor); every member trains ``epochs_per_round`` epochs on the
     agreed samples. Stops when fewer than ``tol`` of the labels change, after
     ``patience`` rounds without a larger agreed fraction, or after ``max_rounds``; the
-    round with the largest agreed fraction is kept and its vote trained on once more."""
+    round with the largest agreed fraction, the pretrained members' first vote (round 0)
+    included, is kept and its vote trained on once more."""
 
     epochs_per_round: int
     max_rounds: int
@@ -91,7 +92,8 @@ class EnsembleRounds:
         history, trail = [vote.agreed.mean()], [vote]
         bar = progress_bar(ctx.stage_label("rounds"), self.max_rounds, ctx.verbose)
         bar.set_postfix(agreed=f"{history[-1]:.3f}")
-        best, wait = None, 0
+        # round 0 competes too: the rounds may never agree as well as the first vote did
+        best, wait = (0, copy.deepcopy(members), vote), 0
         for r in range(1, self.max_rounds + 1):
             targets = np.where(vote.agreed, vote.labels, -1)
             members = training.run(ctx, members, targets, self.epochs_per_round, augment)
@@ -102,7 +104,7 @@ class EnsembleRounds:
             changed = float(np.mean(vote.labels != previous))
             bar.set_postfix(agreed=f"{history[-1]:.3f}", changed=f"{changed:.3f}")
             bar.update(1)
-            if best is None or history[-1] > history[best[0]]:
+            if history[-1] > history[best[0]]:
                 best, wait = (r, copy.deepcopy(members), vote), 0
             else:
                 wait += 1
