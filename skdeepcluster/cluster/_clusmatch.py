@@ -72,10 +72,8 @@ class ClusMatch(BaseDeepClusterer):
         SGD weight decay, and whether biases and normalisation parameters get it too.
     threshold_momentum, ema_decay : float (or "auto"), default=0.999
         EMA of the thresholds ("auto": the start keeps 1% weight at the end) and model.
-    kmeans_refresh_epochs, kmeans_features : int, {"backbone", "projector"}, default=1, "backbone"
-    kmeans_metric : {"cosine", "euclidean"}, default="cosine"
-        k-means of the default base and of the refreshes on L2-normalised features (the
-        paper's), or on the features as they are.
+    kmeans_refresh_epochs, kmeans_features, kmeans_metric : default=1, "backbone", "cosine"
+        k-means of base and refreshes; ``"euclidean"``: not L2-normalised (small clusters).
     batch_size : int, default=256
         Pretraining batch, and batch of the passes over the data.
     {view_parameters}
@@ -93,12 +91,11 @@ class ClusMatch(BaseDeepClusterer):
 
     Notes
     -----
-    Differences from the reference (measurements in ``docs/tuning.md``): a base's
-    backbone or SimCLR-style pretraining for the ProPos/GCC checkpoint; epochs with a
-    cosine schedule for 65,536 iterations; k-means (backbone features) every epoch;
-    balanced labelled counts; rates 10x / 50x the reference's 2e-4; a warmed-up EMA;
-    on images the argmax alone as target; the package's views.
-    On vectors: an MLP, ``vector_views`` views, the k-means term (``kmeans_weight``).
+    Differences from the reference (``docs/tuning.md``): a base's backbone or SimCLR-style
+    pretraining for the ProPos/GCC checkpoint; epochs, cosine schedule, for 65,536
+    iterations; k-means (backbone features) every epoch; balanced labelled counts; rates
+    10x / 50x the reference's 2e-4; a warmed-up EMA; on images the argmax alone as
+    target; the package's views. On vectors: an MLP, ``vector_views``, the k-means term.
 
     References
     ----------
