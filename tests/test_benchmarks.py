@@ -116,3 +116,26 @@ def test_vector_tables_run_through_a_standard_scaler(harness, tmp_path):
     rows = {r["method"]: r for r in _rows(tmp_path / "t.csv")}
     assert rows["KMeans"]["status"] == "ok" and float(rows["KMeans"]["acc"]) > 0.95
     assert rows["SPICEClustering"]["status"].startswith("not run: SPICEClustering takes images")
+
+
+def test_ablations_table_names_items_and_keeps_every_rule(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location(
+        "ablations_table", RUN_PY.parent / "ablations_table.py")
+    table = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(table)
+    assert table.item_of("ablation-kmeans-metric-mnist-vectors") == "kmeans-metric"
+    assert table.item_of("ablation-threshold-momentum-mnist") == "threshold-momentum"
+    assert table.item_of("ablation-spc-rounds") == "spc-rounds"
+    header = "dataset,method,family,seed,status,acc,nmi,ari,fit_s\n"
+    (tmp_path / "ablation-x-digits.csv").write_text(
+        header + "digits,A,f,0,ok,0.9,0.8,0.7,5\ndigits,B,f,0,failed: boom,,,,\n")
+    (tmp_path / "ablation-spice-reliable.jsonl").write_text(
+        '{"dataset": "digits", "seed": 1, "fit_s": 9, "acc_former": 0.5, "acc_paper": 0.6}\n')
+    monkeypatch.setattr(table, "RESULTS", tmp_path)
+    table.main()
+    rows = _rows(tmp_path / "ablations.csv")
+    assert [(r["item"], r["rule"], r["acc"]) for r in rows] == [
+        ("x", "A", "0.9"),  # the failed run is left out
+        ("spice-reliable", "reliable floor 100 (former)", "0.5000"),
+        ("spice-reliable", "the paper's reliable set", "0.6000"),
+    ]
