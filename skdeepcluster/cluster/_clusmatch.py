@@ -92,7 +92,7 @@ class ClusMatch(BaseDeepClusterer):
     Notes
     -----
     Differences from the reference (``docs/tuning.md``): a base's backbone or SimCLR-style
-    pretraining for the ProPos/GCC checkpoint; epochs, cosine schedule, for 65,536
+    pretraining for the ProPos/GCC checkpoint; epochs with a cosine schedule for 65,536
     iterations; k-means (backbone features) every epoch; balanced labelled counts; rates
     10x / 50x the reference's 2e-4; a warmed-up EMA; on images the argmax alone as
     target; the package's views. On vectors: an MLP, ``vector_views``, the k-means term.
