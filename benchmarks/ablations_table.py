@@ -19,10 +19,12 @@ COLUMNS = ("item", "source", "dataset", "seed", "rule", "acc", "nmi", "ari", "fi
 DATASET_SUFFIXES = ("-digits", "-mnist-vectors", "-mnist-here", "-mnist", "-fashion",
                     "-tables")
 # the two rules a JSON-lines file compares from one fit: (rule name, ACC key)
+SPC_OUTPUTS = [("labels_ (the heads)", "acc_predict"),
+               ("the kept round's vote", "acc_ensemble"),
+               ("the last round's vote", "acc_last_round")]
 JSONL_RULES = {
-    "ablation-spc-rounds.jsonl": [("labels_ (the heads)", "acc_predict"),
-                                  ("the kept round's vote", "acc_ensemble"),
-                                  ("the last round's vote", "acc_last_round")],
+    "ablation-spc-rounds.jsonl": SPC_OUTPUTS,
+    "ablation-spc-round0.jsonl": SPC_OUTPUTS,  # round 0 among the candidates
     "ablation-spice-reliable.jsonl": [("reliable floor 100 (former)", "acc_former"),
                                       ("the paper's reliable set", "acc_paper")],
 }
