@@ -2,9 +2,9 @@
 
 One row per fit and rule: the harness's ``ablation-*.csv`` files (a row per method,
 the rule being the method's name) and the JSON lines of ``spc_rounds.py`` and
-``spice_reliable.py`` (two rules measured from one fit). ``item`` is the file's name
-without ``ablation-`` and the data set part, e.g. ``threshold-momentum``; the
-commentary is ``results/ablations.md``.
+``spice_reliable.py`` (two or three rules measured from one fit). ``item`` is the
+file's name without ``ablation-`` and the data set part, e.g. ``threshold-momentum``;
+the commentary is ``results/ablations.md``.
 
     python benchmarks/ablations_table.py
 """
@@ -18,7 +18,7 @@ COLUMNS = ("item", "source", "dataset", "seed", "rule", "acc", "nmi", "ari", "fi
 # suffixes of the harness files that name the data set, not the item
 DATASET_SUFFIXES = ("-digits", "-mnist-vectors", "-mnist-here", "-mnist", "-fashion",
                     "-tables")
-# the two rules a JSON-lines file compares from one fit: (rule name, ACC key)
+# the rules a JSON-lines file compares from one fit: (rule name, ACC key)
 SPC_OUTPUTS = [("labels_ (the heads)", "acc_predict"),
                ("the kept round's vote", "acc_ensemble"),
                ("the last round's vote", "acc_last_round")]

@@ -73,7 +73,7 @@ class ClusMatch(BaseDeepClusterer):
     threshold_momentum, ema_decay : float (or "auto"), default=0.999
         EMA of the thresholds ("auto": the start keeps 1% weight at the end) and model.
     kmeans_refresh_epochs, kmeans_features, kmeans_metric : default=1, "backbone", "cosine"
-        k-means of base and refreshes; ``"euclidean"``: not L2-normalised (small clusters).
+        Refresh period; or ``"projector"`` features; ``"euclidean"``: no L2 norm (base, refresh).
     batch_size : int, default=256
         Pretraining batch, and batch of the passes over the data.
     {view_parameters}

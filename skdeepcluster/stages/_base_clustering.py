@@ -45,7 +45,7 @@ def default_base(ctx, backbone, n_clusters, batch_size, metric="cosine"):
     representation as it is (``"euclidean"``)."""
     backbone.eval()
     emb = forward_in_batches(backbone, ctx.data, batch_size)
-    emb = l2_normalize(emb) if metric == "cosine" else emb.float()
+    emb = l2_normalize(emb) if metric == "cosine" else emb
     emb = emb.cpu().double().numpy()
     km = KMeans(n_clusters, n_init=10,
                 random_state=ctx.rng.randint(np.iinfo(np.int32).max)).fit(emb)

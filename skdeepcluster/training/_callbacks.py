@@ -163,7 +163,7 @@ class KMeansRefresh(Callback):
             h = model.backbone(x)
             if self.features == "projector":
                 h = model.projector(h)
-            return (l2_normalize(h) if self.metric == "cosine" else h.float()).cpu()
+            return (l2_normalize(h) if self.metric == "cosine" else h).cpu()
 
         feats = forward_in_batches(features, self.X, self.batch_size, device=net.device)
         if not bool(torch.isfinite(feats).all()):
