@@ -130,6 +130,15 @@ def _register_skdeepcluster():
                         family="tabular", uses_device=True,
                         note="flattened pixels as feature vectors (MLP backbone, vector views)"))
     if "MutualTaughtClustering" in present:
+        # ablations.md: the first MTDC code's boosting stage after today's training
+        for name, input_kind in [("MutualTaughtClustering", "images"),
+                                 ("MutualTaughtClustering on vectors", "vectors")]:
+            register(Method(f"{name} (boosting)",
+                            _skd_factory(present["MutualTaughtClustering"],
+                                         boost_epochs="auto"),
+                            input=input_kind, family="ablation", uses_device=True,
+                            note="ablation: boost_epochs='auto' (the first code's boosting "
+                            "stage after training)"))
         register(Method("MutualTaughtClustering (no mutual terms)",
                         _skd_factory(present["MutualTaughtClustering"], bce_weight=0.0,
                                      pcl_weight=0.0),

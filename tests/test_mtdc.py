@@ -116,3 +116,88 @@ def test_quality_on_separated_blobs():
     labels = MutualTaughtClustering(n_clusters=6, epochs=30, batch_size=128, lr=1e-3,
                                     device="cpu", random_state=0).fit_predict(X)
     assert adjusted_rand_score(y, labels) > 0.9
+
+
+# ----------------------------------------------------------------- the boosting stage
+def test_confident_labels_follow_the_first_codes_rule():
+    from skdeepcluster.selection import update_confident_labels
+
+    proba = torch.tensor([[0.995, 0.005], [0.999, 0.001], [0.5, 0.5], [0.001, 0.999],
+                          [0.2, 0.8]])
+    none = torch.full((5,), -1)
+    # B / K * share = 1.25 -> 2 proposals per cluster: rows 1, 0 for cluster 0 (row 2
+    # is its third); rows 3, 4 for cluster 1; rows 2 and 4 are under 0.99
+    got = update_confident_labels(none, proba, confidence=0.99, share=0.5)
+    assert got.tolist() == [0, 0, -1, 1, -1]
+    # one proposal per cluster: only the most confident of each
+    got = update_confident_labels(none, proba, confidence=0.99, share=0.4)
+    assert got.tolist() == [-1, 0, -1, 1, -1]
+    # a labelled row keeps its label while confident, whatever the teacher now says
+    got = update_confident_labels(torch.tensor([1, -1, 0, -1, 1]), proba, confidence=0.99,
+                                  share=0.4)
+    assert got.tolist() == [1, 0, -1, 1, -1]
+
+
+def test_balanced_cross_entropy_matches_a_loop():
+    from skdeepcluster.losses import balanced_pseudo_label_cross_entropy
+
+    rng = np.random.RandomState(0)
+    proba = torch.softmax(torch.from_numpy(rng.normal(size=(7, 3))), 1)
+    labels = torch.tensor([0, 0, 0, 2, -1, 2, -1])
+    rows = [i for i in range(7) if labels[i] >= 0]
+    counts = {c: sum(int(labels[i]) == c for i in rows) for c in (0, 2)}
+    num = den = 0.0
+    for i in rows:
+        c = int(labels[i])
+        p = proba[i].numpy()
+        log_softmax_of_p = p[c] - np.log(np.exp(p).sum())  # CE put on the probabilities
+        num += -log_softmax_of_p / counts[c]
+        den += 1 / counts[c]
+    got = balanced_pseudo_label_cross_entropy(proba, labels)
+    assert float(got) == pytest.approx(num / den, rel=1e-6)
+    assert float(balanced_pseudo_label_cross_entropy(proba, torch.full((7,), -1))) == 0.0
+
+
+def test_no_boosting_by_default(blobs):
+    est = tiny().fit(blobs[0])
+    assert est.boost_net_ is None and est.module_ is est.net_.module_
+    assert est.boost_epochs_ == 0
+
+
+def test_auto_boosting_is_half_the_training_budget():
+    from skdeepcluster.training import resolve_epochs
+
+    assert resolve_epochs("auto", "mtdc.boost", 10_000) == 60  # training: 120
+    assert resolve_epochs("auto", "mtdc.boost", 1_797) == 200  # training: 400
+    assert resolve_epochs("auto", "mtdc.train", 10_000) == 120
+
+
+def test_boosting_trains_on_its_confident_labels(blobs):
+    X = blobs[0]
+    est = tiny(epochs=10, boost_epochs=3, boost_confidence=0.5).fit(X)
+    history = est.boost_net_.history
+    assert len(history) == 3 and est.module_ is est.boost_net_.module_
+    assert {"loss_boost_ce", "loss_bce", "loss_pcl"} <= set(history[-1, "batches", 0])
+    # the teacher pass before training labelled rows already: the first step has labels
+    assert history[0, "batches", 0, "labelled_share"] > 0
+    labels = est.boost_net_.labels.cpu().numpy()
+    kept = labels >= 0
+    assert kept.mean() > 0.5
+    assert adjusted_rand_score(est.labels_[kept], labels[kept]) > 0.9
+    off = tiny(epochs=10, boost_epochs=3, boost_confidence=0.5, boost_supcon_weight=0.0,
+               bce_weight=0.0).fit(X)
+    assert set(off.boost_net_.history[-1, "batches", 0]) >= {"loss_boost_ce"}
+    assert "loss_pcl" not in off.boost_net_.history[-1, "batches", 0]
+
+
+def test_boosting_keeps_separated_blobs_found():
+    """The quality test's blobs, then boosting at the reference's confidence: the
+    confident labels cover most rows and the clustering stays right."""
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=400, centers=6, n_features=10, cluster_std=1.0,
+                      random_state=2)
+    est = MutualTaughtClustering(n_clusters=6, epochs=30, boost_epochs=10, batch_size=128,
+                                 lr=1e-3, device="cpu", random_state=0).fit(X)
+    assert est.boost_net_.history[-1, "batches", -1, "labelled_share"] > 0.8
+    assert adjusted_rand_score(y, est.labels_) > 0.9

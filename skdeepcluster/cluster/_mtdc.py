@@ -9,7 +9,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from skdeepcluster.base import VIEW_CONSTRAINTS, BaseDeepClusterer
 from skdeepcluster.nn import MTDCModel, build_backbone
 from skdeepcluster.stages import train_on_views
-from skdeepcluster.training import MTDCCriterion, MTDCNet
+from skdeepcluster.training import (
+    MTDCBoostCriterion,
+    MTDCBoostNet,
+    MTDCCriterion,
+    MTDCNet,
+    fit_or_initialize,
+    make_net,
+)
 
 
 class MutualTaughtClustering(BaseDeepClusterer):
@@ -34,26 +41,22 @@ class MutualTaughtClustering(BaseDeepClusterer):
         Epochs with all four terms (after the warm-up of ``init="contrastive"``).
         ``"auto"`` follows the data size (:data:`~skdeepcluster.training.EPOCH_BUDGETS`,
         row ``mtdc.train``); stored as ``epochs_``.
-    lr : float, default=3e-4
-        Adam learning rate (no weight decay, no schedule, as in the reference).
-    batch_size : int, default=128
-        Training batch size (at most n_samples; the last incomplete batch is dropped).
-    feature_dim : int, default=128
-        Output size of the instance projector.
-    instance_temperature, cluster_temperature : float, default=0.5, 1.0
+    lr, batch_size : float, int, default=3e-4, 128
+        Adam (no weight decay, no schedule, as in the reference); batches of at most
+        n_samples, the last incomplete one dropped.
+    feature_dim, instance_temperature, cluster_temperature : int, float, default=128, 0.5, 1.0
     bce_weight : float, default=10.0
         Weight of the pairwise-similarity term; 0 skips it.
     bce_direction : {"reference", "textbook"}, default="reference"
         ``"reference"``: the trainable cluster similarity is the BCE target and the
         detached feature similarity the prediction, as in the MTDC code; ``"textbook"``:
         the usual BCE of cluster similarity against feature similarity.
-    pcl_weight : float, default=0.1
-        Weight of the pseudo-label contrastive term; 0 skips it and the teacher pass.
+    pcl_weight, pcl_temperature : float, default=0.1, 0.5
+        Weight of the pseudo-label contrastive term (0 skips it and the teacher pass);
+        SupCon temperature (base temperature 0.07, as in the reference).
     top_r : int, default=3
         Ranking depth two teacher predictions must share; clamped to
-        ``max(1, n_clusters - 1)`` and stored as ``top_r_``.
-    pcl_temperature : float, default=0.5
-        SupCon temperature (base temperature 0.07, as in the reference).
+        ``max(1, n_clusters - 1)`` (as is ``boost_top_r``) and stored as ``top_r_``.
     init : {"scratch", "contrastive"} or MTDCModel, default="scratch"
         ``"scratch"``: the single-stage run of the reference code. ``"contrastive"``:
         first ``pretrain_epochs`` epochs of the CC terms alone, then ``epochs`` with all
@@ -61,6 +64,12 @@ class MutualTaughtClustering(BaseDeepClusterer):
         must fit the input shape and ``n_clusters``.
     pretrain_epochs : int, default=50
         Epochs of the CC-only warm-up of ``init="contrastive"``.
+    boost_epochs, boost_confidence, boost_share : int or "auto", float, default=0, 0.99, 0.5
+    boost_supcon_weight, boost_top_r : float, int, default=0.2, 5
+        The first MTDC code's boosting stage after training (0: none, as today's code;
+        "auto": row ``mtdc.boost``): balanced cross-entropy on the ``boost_share * B / K``
+        most confident rows of each cluster per batch (kept while ``>= boost_confidence``)
+        ``+ bce_weight * L_bce + boost_supcon_weight * L_pcl`` (top-``boost_top_r``).
     {view_parameters}
     {data_parallel_parameter}
     {shared_parameters}
@@ -68,10 +77,9 @@ class MutualTaughtClustering(BaseDeepClusterer):
     Attributes
     ----------
     {shared_attributes}
-    net_, pretrain_net_ : MTDCNet
-        The main run's net (its history holds each loss term per batch) and the warm-up
-        net of ``init="contrastive"`` (else None).
-    epochs_, top_r_ : int
+    net_, pretrain_net_, boost_net_ : MTDCNet
+        The nets of training, warm-up and boosting (None if not run); loss terms per batch.
+    epochs_, boost_epochs_, top_r_ : int
 
     Notes
     -----
@@ -79,16 +87,15 @@ class MutualTaughtClustering(BaseDeepClusterer):
     MLP for the ResNet-34 or ViT; an instance projector ``d -> 4d -> feature_dim`` with
     BatchNorm; the package's views, the input as the clean view; batch size 128 and at
     most 400 epochs (reference: 256, 1000); ``top_r`` clamped for small ``n_clusters``;
-    ``init="contrastive"`` is a CC-only warm-up, not the first version's boosting.
-    On vectors: an MLP backbone and ``vector_views`` views.
+    ``init="contrastive"`` with ``epochs=0`` and ``boost_epochs``: the first code's CC
+    checkpoint, then boosting. On vectors: an MLP backbone and ``vector_views`` views.
 
     References
     ----------
     Z. Hu, Y. Wang, H. Ning, D. Wu and F. Nie, "Mutual-Taught Deep Clustering",
     Elsevier, 2023 (code: github.com/yichenwang231/MTDC).
 
-    Y. Li, P. Hu, Z. Liu, D. Peng, J. T. Zhou and X. Peng, "Contrastive Clustering",
-    AAAI 2021.
+    Y. Li, P. Hu, Z. Liu, D. Peng, J. T. Zhou and X. Peng, "Contrastive Clustering", AAAI 2021.
 
     Examples
     --------
@@ -102,7 +109,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
     """
 
     _short_name = "MTDC"
-    _stages = ("warm-up", "training")
+    _stages = ("warm-up", "training", "boosting")
 
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
@@ -116,6 +123,11 @@ class MutualTaughtClustering(BaseDeepClusterer):
         "bce_direction": [StrOptions({"reference", "textbook"})],
         "init": [StrOptions({"scratch", "contrastive"}), MTDCModel],
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left")],
+        "boost_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "boost_confidence": [Interval(Real, 0, 1, closed="both")],
+        "boost_share": [Interval(Real, 0, None, closed="neither")],
+        "boost_supcon_weight": [Interval(Real, 0, None, closed="left")],
+        "boost_top_r": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(self, n_clusters=10, *, n_clusters_range=(2, 30),
@@ -123,9 +135,10 @@ class MutualTaughtClustering(BaseDeepClusterer):
                  lr=3e-4, batch_size=128, feature_dim=128, instance_temperature=0.5,
                  cluster_temperature=1.0, bce_weight=10.0, bce_direction="reference",
                  pcl_weight=0.1, top_r=3, pcl_temperature=0.5, init="scratch",
-                 pretrain_epochs=50, vector_views="corruption", view_neighbors=10,
-                 neighbor_metric="cosine", data_parallel=False, precision="auto",
-                 device="auto", random_state=None, verbose=0):
+                 pretrain_epochs=50, boost_epochs=0, boost_confidence=0.99, boost_share=0.5,
+                 boost_supcon_weight=0.2, boost_top_r=5, vector_views="corruption",
+                 view_neighbors=10, neighbor_metric="cosine", data_parallel=False,
+                 precision="auto", device="auto", random_state=None, verbose=0):
         self._set_params_from(locals())
 
     def _fit_stages(self, ctx):
@@ -139,7 +152,13 @@ class MutualTaughtClustering(BaseDeepClusterer):
         epochs = ctx.epochs("epochs", self.epochs, "mtdc.train")
         net = self._train(ctx, module, epochs, bce_weight=self.bce_weight,
                           pcl_weight=self.pcl_weight, top_r=top_r, stage="training")
-        return {"module_": net.module_, "net_": net, "pretrain_net_": pretrain_net}
+        module, boost_net = net.module_, None
+        boost_epochs = ctx.epochs("boost_epochs", self.boost_epochs, "mtdc.boost")
+        if boost_epochs:
+            boost_net = self._boost(ctx, module, boost_epochs)
+            module = boost_net.module_
+        return {"module_": module, "net_": net, "pretrain_net_": pretrain_net,
+                "boost_net_": boost_net}
 
     def _initial_module(self, ctx):
         if not isinstance(self.init, str):
@@ -156,6 +175,28 @@ class MutualTaughtClustering(BaseDeepClusterer):
             criterion__bce_weight=bce_weight, criterion__bce_direction=self.bce_direction,
             criterion__pcl_weight=pcl_weight, criterion__top_r=top_r,
             criterion__pcl_temperature=self.pcl_temperature)
+
+
+    def _boost(self, ctx, module, epochs):
+        """The boosting stage: its labels start empty and get one teacher pass over the
+        data (the reference's first boosting epoch) before the training epochs."""
+        labels = torch.full((ctx.n_samples,), -1, dtype=torch.long, device=ctx.device)
+        net = make_net(
+            MTDCBoostNet, module, criterion=MTDCBoostCriterion, n_samples=ctx.n_samples,
+            batch_size=self.batch_size, max_epochs=epochs, device=ctx.device,
+            accelerator=ctx.accelerator, optimizer=torch.optim.Adam, lr=self.lr,
+            verbose=ctx.verbose, stage=ctx.stage_label("boosting"), lr_param="lr",
+            views=ctx.views, labels=labels, confidence=self.boost_confidence,
+            share=self.boost_share, criterion__bce_weight=self.bce_weight,
+            criterion__bce_direction=self.bce_direction,
+            criterion__supcon_weight=self.boost_supcon_weight,
+            criterion__top_r=max(1, min(self.boost_top_r, self.n_clusters - 1)),
+            criterion__pcl_temperature=self.pcl_temperature)
+        net.initialize()
+        net.fill_labels(ctx.data, torch.from_numpy(ctx.rng.permutation(ctx.n_samples)),
+                        net.batch_size)
+        fit_or_initialize(net, ctx.X, ctx.sample_index)
+        return net
 
 
 def _checked_copy(model, spec, n_clusters):

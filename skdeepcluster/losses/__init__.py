@@ -13,11 +13,15 @@ from skdeepcluster.losses._mutual import (
     top_r_agreement_mask,
 )
 from skdeepcluster.losses._negative import negative_pseudo_label_loss
-from skdeepcluster.losses._pseudo_label import pseudo_label_cross_entropy
+from skdeepcluster.losses._pseudo_label import (
+    balanced_pseudo_label_cross_entropy,
+    pseudo_label_cross_entropy,
+)
 from skdeepcluster.losses._reconstruction import latent_noise, spc_loss
 from skdeepcluster.losses._soft_target import merged_pseudo_label_loss
 
 __all__ = [
+    "balanced_pseudo_label_cross_entropy",
     "cluster_contrastive_loss",
     "cluster_entropy_regularizer",
     "pairwise_similarity_bce_loss",

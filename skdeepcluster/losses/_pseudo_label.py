@@ -1,5 +1,6 @@
 """Cross-entropy on pseudo-labels, optionally weighted/masked, with SPICE's double softmax."""
 
+import torch
 import torch.nn.functional as F
 
 
@@ -29,3 +30,30 @@ def pseudo_label_cross_entropy(logits, targets, weights=None, double_softmax=Fal
     if weights is not None:
         per_sample = per_sample * weights
     return per_sample.mean() if per_sample.numel() else per_sample.sum()
+
+
+def balanced_pseudo_label_cross_entropy(proba, labels):
+    """Class-balanced cross-entropy on the rows with a pseudo-label (``labels >= 0``), as
+    in MTDC's first (boosting) code: each cluster weighted by the inverse of its count
+    among those rows, and ``nn.CrossEntropyLoss`` put on the softmax *probabilities*
+    (the double softmax of :func:`pseudo_label_cross_entropy`). 0 when no row has a
+    label.
+
+    Parameters
+    ----------
+    proba : Tensor of shape (B, K)
+        Cluster probabilities (a softmax output).
+    labels : LongTensor of shape (B,)
+        Pseudo-labels, -1 for none.
+
+    Returns
+    -------
+    loss : scalar Tensor
+    """
+    keep = labels >= 0
+    if not bool(keep.any()):
+        return proba.sum() * 0.0
+    target = labels[keep]
+    counts = torch.bincount(target, minlength=proba.shape[1]).to(proba.dtype)
+    weight = torch.where(counts > 0, 1.0 / counts.clamp_min(1), torch.ones_like(counts))
+    return F.cross_entropy(proba[keep], target, weight=weight)

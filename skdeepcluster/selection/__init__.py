@@ -6,6 +6,7 @@ from skdeepcluster.selection._agreement import (
     select_by_agreement,
 )
 from skdeepcluster.selection._base import Selection
+from skdeepcluster.selection._confident import update_confident_labels
 from skdeepcluster.selection._centroid import (
     select_highest_variance,
     select_nearest_to_centroid,
@@ -26,4 +27,5 @@ __all__ = [
     "select_highest_variance",
     "select_nearest_to_centroid",
     "select_reliable",
+    "update_confident_labels",
 ]

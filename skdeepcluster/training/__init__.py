@@ -17,7 +17,12 @@ from skdeepcluster.training._data_parallel import (
     make_accelerator,
 )
 from skdeepcluster.training._datasets import PerHeadDataset, batch_loader
-from skdeepcluster.training._mtdc_net import MTDCCriterion, MTDCNet
+from skdeepcluster.training._mtdc_net import (
+    MTDCBoostCriterion,
+    MTDCBoostNet,
+    MTDCCriterion,
+    MTDCNet,
+)
 from skdeepcluster.training._progress import StageProgress, progress_bar
 from skdeepcluster.training._threads import preserved_thread_settings, single_threaded
 from skdeepcluster.training._nets import (
@@ -46,6 +51,8 @@ __all__ = [
     "HeadsCrossEntropy",
     "HeadsWarmStartNet",
     "KMeansRefresh",
+    "MTDCBoostCriterion",
+    "MTDCBoostNet",
     "MTDCCriterion",
     "MTDCNet",
     "MultiHeadPseudoLabelNet",
