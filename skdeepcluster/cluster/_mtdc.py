@@ -189,7 +189,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
             views=ctx.views, labels=labels, confidence=self.boost_confidence,
             share=self.boost_share, criterion__bce_weight=self.bce_weight,
             criterion__bce_direction=self.bce_direction,
-            criterion__supcon_weight=self.boost_supcon_weight,
+            criterion__pcl_weight=self.boost_supcon_weight,
             criterion__top_r=max(1, min(self.boost_top_r, self.n_clusters - 1)),
             criterion__pcl_temperature=self.pcl_temperature)
         net.initialize()

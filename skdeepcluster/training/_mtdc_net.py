@@ -25,17 +25,23 @@ class MTDCCriterion(_Criterion):
             "loss_clu": cluster_contrastive_loss(c1, c2, temperature=p["cluster_temperature"]),
         }
         total = parts["loss_ins"] + parts["loss_clu"]
-        if p["bce_weight"] > 0:
-            parts["loss_bce"] = pairwise_similarity_bce_loss(
-                torch.cat([c1, c2]), torch.cat([z1, z2]), direction=p["bce_direction"]
-            )
-            total = total + p["bce_weight"] * parts["loss_bce"]
-        if p["pcl_weight"] > 0:
-            parts["loss_pcl"] = pseudo_label_supcon_loss(
-                z1, z2, teacher_proba, top_r=p["top_r"], temperature=p["pcl_temperature"]
-            )
-            total = total + p["pcl_weight"] * parts["loss_pcl"]
-        return total, parts
+        return _with_mutual_terms(p, total, parts, z1, z2, c1, c2, teacher_proba)
+
+
+def _with_mutual_terms(p, total, parts, z1, z2, c1, c2, teacher_proba):
+    """``total + bce_weight * L_bce + pcl_weight * L_pcl`` (a term of weight 0 is not
+    computed), each term also recorded in ``parts``."""
+    if p["bce_weight"] > 0:
+        parts["loss_bce"] = pairwise_similarity_bce_loss(
+            torch.cat([c1, c2]), torch.cat([z1, z2]), direction=p["bce_direction"]
+        )
+        total = total + p["bce_weight"] * parts["loss_bce"]
+    if p["pcl_weight"] > 0:
+        parts["loss_pcl"] = pseudo_label_supcon_loss(
+            z1, z2, teacher_proba, top_r=p["top_r"], temperature=p["pcl_temperature"]
+        )
+        total = total + p["pcl_weight"] * parts["loss_pcl"]
+    return total, parts
 
 
 class MTDCNet(StepNet):
@@ -73,23 +79,12 @@ class MTDCNet(StepNet):
 
 class MTDCBoostCriterion(_Criterion):
     """The first MTDC code's boosting loss: class-balanced cross-entropy on the
-    pseudo-labels (second view) ``+ bce_weight * L_bce + supcon_weight * L_pcl``."""
+    pseudo-labels (second view) ``+ bce_weight * L_bce + pcl_weight * L_pcl``."""
 
     def forward(self, z1, z2, c1, c2, teacher_proba, labels):
-        p = self.params
         parts = {"loss_boost_ce": balanced_pseudo_label_cross_entropy(c2, labels)}
-        total = parts["loss_boost_ce"]
-        if p["bce_weight"] > 0:
-            parts["loss_bce"] = pairwise_similarity_bce_loss(
-                torch.cat([c1, c2]), torch.cat([z1, z2]), direction=p["bce_direction"]
-            )
-            total = total + p["bce_weight"] * parts["loss_bce"]
-        if p["supcon_weight"] > 0:
-            parts["loss_pcl"] = pseudo_label_supcon_loss(
-                z1, z2, teacher_proba, top_r=p["top_r"], temperature=p["pcl_temperature"]
-            )
-            total = total + p["supcon_weight"] * parts["loss_pcl"]
-        return total, parts
+        return _with_mutual_terms(self.params, parts["loss_boost_ce"], parts, z1, z2, c1, c2,
+                                  teacher_proba)
 
 
 class MTDCBoostNet(MTDCNet):
