@@ -3,7 +3,8 @@
 One row per fit and rule: the harness's ``ablation-*.csv`` files (a row per method,
 the rule being the method's name) and the JSON lines of ``spc_rounds.py`` and
 ``spice_reliable.py`` (two or three rules measured from one fit). ``item`` is the
-file's name without ``ablation-`` and the data set part, e.g. ``threshold-momentum``;
+file's name without ``ablation-``, the data set part and a ``-seed<N>`` / ``-seeds<N>``
+end (a run of some of the seeds), e.g. ``threshold-momentum``;
 the commentary is ``results/ablations.md``.
 
     python benchmarks/ablations_table.py
@@ -12,6 +13,7 @@ the commentary is ``results/ablations.md``.
 import csv
 import json
 import pathlib
+import re
 
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 COLUMNS = ("item", "source", "dataset", "seed", "rule", "acc", "nmi", "ari", "fit_s")
@@ -31,7 +33,7 @@ JSONL_RULES = {
 
 
 def item_of(stem):
-    name = stem.removeprefix("ablation-")
+    name = re.sub(r"-seeds?\d+$", "", stem.removeprefix("ablation-"))  # a run of some seeds
     for suffix in DATASET_SUFFIXES:
         if name.endswith(suffix):
             return name[: -len(suffix)]

@@ -126,6 +126,8 @@ def test_ablations_table_names_items_and_keeps_every_rule(tmp_path, monkeypatch)
     assert table.item_of("ablation-kmeans-metric-mnist-vectors") == "kmeans-metric"
     assert table.item_of("ablation-threshold-momentum-mnist") == "threshold-momentum"
     assert table.item_of("ablation-spc-rounds") == "spc-rounds"
+    assert table.item_of("ablation-boosting-mnist-seed2") == "boosting"
+    assert table.item_of("ablation-boosting-mnist-vectors-seeds12") == "boosting"
     header = "dataset,method,family,seed,status,acc,nmi,ari,fit_s\n"
     (tmp_path / "ablation-x-digits.csv").write_text(
         header + "digits,A,f,0,ok,0.9,0.8,0.7,5\ndigits,B,f,0,failed: boom,,,,\n")
