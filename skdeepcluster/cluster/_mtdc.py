@@ -87,8 +87,8 @@ class MutualTaughtClustering(BaseDeepClusterer):
     MLP for the ResNet-34 or ViT; an instance projector ``d -> 4d -> feature_dim`` with
     BatchNorm; the package's views, the input as the clean view; batch size 128 and at
     most 400 epochs (reference: 256, 1000); ``top_r`` clamped for small ``n_clusters``;
-    ``init="contrastive"`` with ``epochs=0`` and ``boost_epochs``: the first code's CC
-    checkpoint, then boosting. On vectors: an MLP backbone and ``vector_views`` views.
+    ``init="contrastive"``, ``epochs=0``, ``boost_epochs``: the first code's recipe (labels
+    kept per sample, not per loader position). On vectors: an MLP and ``vector_views``.
 
     References
     ----------
@@ -175,7 +175,6 @@ class MutualTaughtClustering(BaseDeepClusterer):
             criterion__bce_weight=bce_weight, criterion__bce_direction=self.bce_direction,
             criterion__pcl_weight=pcl_weight, criterion__top_r=top_r,
             criterion__pcl_temperature=self.pcl_temperature)
-
 
     def _boost(self, ctx, module, epochs):
         """The boosting stage: its labels start empty and get one teacher pass over the

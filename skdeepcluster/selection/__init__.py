@@ -6,11 +6,11 @@ from skdeepcluster.selection._agreement import (
     select_by_agreement,
 )
 from skdeepcluster.selection._base import Selection
-from skdeepcluster.selection._confident import update_confident_labels
 from skdeepcluster.selection._centroid import (
     select_highest_variance,
     select_nearest_to_centroid,
 )
+from skdeepcluster.selection._confident import update_confident_labels
 from skdeepcluster.selection._neighbors import chunked_knn
 from skdeepcluster.selection._prototype import select_by_prototypes
 from skdeepcluster.selection._reliable import select_reliable
