@@ -10,6 +10,7 @@ Two kinds of input reach the networks:
 
 import numbers
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -164,9 +165,19 @@ def resolve_device(device):
     return resolved
 
 
-def fit_scaling(X, kind):
-    """Per-feature (mean, std) in float64 for vectors; images keep their pixel range.
-    Constant columns (see ``_CONSTANT_RELATIVE_STD``) get std 1, so they scale to 0."""
+class Scaling(NamedTuple):
+    """How vectors are scaled: ``clip((x - mean) / std, -clip, clip)`` in float64
+    (``clip=None``: not clipped)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    clip: float | None = None
+
+
+def fit_scaling(X, kind, clip=None):
+    """The :class:`Scaling` of vectors (per-feature mean and std in float64, then
+    ``clip``); images keep their pixel range (None). Constant columns (see
+    ``_CONSTANT_RELATIVE_STD``) get std 1, so they scale to 0."""
     if kind != "vector":
         return None
     mean = X.mean(axis=0, dtype=np.float64)
@@ -176,18 +187,21 @@ def fit_scaling(X, kind):
     if np.any(constant):
         warn_user(f"{int(np.sum(constant))} feature(s) of X are constant; they carry no "
                   "information for clustering.")
-    return mean, np.where(constant, 1.0, std)
+    return Scaling(mean, np.where(constant, 1.0, std), None if clip is None else float(clip))
 
 
 def apply_scaling(X, scaling):
-    """``X`` standardised in float64 (vectors) and cast to float32, in row chunks."""
+    """``X`` standardised (and clipped) in float64 (vectors) and cast to float32, in row
+    chunks."""
     out = np.empty(X.shape, dtype=np.float32)
     for start in range(0, X.shape[0], _SCALING_CHUNK):
         block = X[start : start + _SCALING_CHUNK]
         if scaling is not None:
             block = block.astype(np.float64)  # a copy: scaled in place
-            block -= scaling[0]
-            block /= scaling[1]
+            block -= scaling.mean
+            block /= scaling.std
+            if scaling.clip is not None:
+                np.clip(block, -scaling.clip, scaling.clip, out=block)
         out[start : start + _SCALING_CHUNK] = block
     if not np.all(np.isfinite(out)):
         raise ValueError(

@@ -13,7 +13,7 @@ import io
 import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -54,16 +54,16 @@ _TORCH_STATE = "_torch_saved_state"
 #: The parameters every estimator shares, documented once; ``{shared_parameters}`` in a
 #: subclass docstring is replaced by this text.
 SHARED_PARAMETERS = """\
-image_shape : tuple of int, default=None
-    ``(H, W)`` or ``(C, H, W)``: read 2-D input as flattened images.
+image_shape, vector_clip : tuple of int, float, default=None, None
+    ``(H, W)`` or ``(C, H, W)``: read 2-D input as flattened images. Vectors are
+    standardised inside, then clipped to ``[-vector_clip, vector_clip]`` (None: not).
 precision : {"auto", "float32", "bfloat16"}, default="auto"
     ``"bfloat16"`` runs the networks' layers under bfloat16 autocast (outputs, heads and
     losses stay float32); ``"auto"``: bfloat16 for the image CNN on a CPU with native
     bfloat16, else float32. Stored as ``precision_``; ``predict`` computes the same way.
 device : str or torch.device, default="auto"
     ``"auto"`` (CUDA when available), ``"cpu"``, ``"cuda"`` or ``"cuda:N"``.
-random_state : int, RandomState instance or None, default=None
-verbose : int, default=0"""
+random_state, verbose : int, RandomState instance or None, int, default=None, 0"""
 
 #: The number of clusters, shared by every estimator (``{n_clusters_parameters}``).
 N_CLUSTERS_PARAMETERS = """\
@@ -186,6 +186,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         "n_clusters": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "n_clusters_range": [tuple, list],
         "image_shape": [None, tuple, list],
+        "vector_clip": [None, Interval(Real, 0, None, closed="neither")],
         "backbone": [None, torch.nn.Module],
         "precision": [StrOptions(set(PRECISIONS))],
         "device": [str, torch.device],
@@ -253,7 +254,7 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         if accelerator is not None:  # this process's own device ("cpu:N" is the CPU)
             device = accelerator.device
             device = torch.device("cpu") if device.type == "cpu" else device
-        scaling = fit_scaling(X, spec.kind)
+        scaling = fit_scaling(X, spec.kind, self.vector_clip)
         X = apply_scaling(X, scaling)
         seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
         ctx = FitContext(X, X_raw, spec, scaling, device, np.random.RandomState(seed),

@@ -126,9 +126,51 @@ def test_a_column_is_constant_relative_to_its_magnitude():
 
     X = np.column_stack([np.full(5, 1e6), np.arange(5) * 1e-12, np.zeros(5)])
     with pytest.warns(UserWarning, match="2 feature"):
-        mean, std = fit_scaling(X, "vector")
+        mean, std, clip = fit_scaling(X, "vector")
+    assert clip is None
     np.testing.assert_array_equal(std[[0, 2]], [1.0, 1.0])
     assert std[1] == pytest.approx(np.std(np.arange(5) * 1e-12))
+
+
+def test_scaled_vectors_are_clipped_to_vector_clip():
+    from skdeepcluster._input import apply_scaling, fit_scaling
+
+    X = np.array([[0.0, 1.0], [0.0, 1.0], [0.0, 1.0], [8.0, -3.0]])
+    # column 0: mean 2, std sqrt(12); column 1: mean 0, std sqrt(3)
+    z = (X - [2.0, 0.0]) / [np.sqrt(12.0), np.sqrt(3.0)]
+    np.testing.assert_allclose(apply_scaling(X, fit_scaling(X, "vector", clip=1.5)),
+                               np.clip(z, -1.5, 1.5), rtol=1e-6)
+    assert apply_scaling(X, fit_scaling(X, "vector"))[3, 0] == pytest.approx(z[3, 0])
+
+
+def test_a_base_backbone_sees_input_scaled_and_clipped_as_its_own():
+    from skdeepcluster._input import Scaling
+    from skdeepcluster.nn._models import RescaledInput
+
+    class Identity(torch.nn.Module):
+        out_features = 2
+
+        def forward(self, x):
+            return x
+
+    caller = Scaling(np.array([1.0, 0.0]), np.array([2.0, 1.0]), None)
+    base = Scaling(np.array([0.0, 0.0]), np.array([1.0, 4.0]), 1.0)
+    x = torch.tensor([[0.5, 8.0], [-1.5, 2.0]])  # raw rows (2, 8) and (-2, 2)
+    expected = np.clip([[2.0, 2.0], [-2.0, 0.5]], -1.0, 1.0)
+    np.testing.assert_allclose(RescaledInput(Identity(), caller, base)(x), expected)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_vector_clip_makes_an_outlying_value_count_as_the_bound(name, separated):
+    X = separated[0]
+    est = ESTIMATORS[name][0](vector_clip=2.0).fit(X)
+    mean, std, clip = est._scaling
+    assert clip == 2.0
+    far, at_bound = X[:5].copy(), X[:5].copy()
+    far[:, 0] = mean[0] + 1e3 * std[0]
+    at_bound[:, 0] = mean[0] + 2.0 * std[0]
+    np.testing.assert_allclose(est.transform(far), est.transform(at_bound), rtol=1e-5)
+    assert not np.allclose(est.transform(far), est.transform(X[:5]))
 
 
 # ---------------------------------------------------------------- 4. shapes

@@ -155,8 +155,8 @@ class ClusMatch(BaseDeepClusterer):
                  kmeans_refresh_epochs=1, kmeans_features="backbone",
                  kmeans_metric="cosine", ema_decay=0.999,
                  batch_size=256, vector_views="corruption", view_neighbors=10,
-                 neighbor_metric="cosine", data_parallel=False, precision="auto",
-                 device="auto", random_state=None, verbose=0):
+                 neighbor_metric="cosine", data_parallel=False, vector_clip=None,
+                 precision="auto", device="auto", random_state=None, verbose=0):
         self._set_params_from(locals())
 
     def _fit_stages(self, ctx):

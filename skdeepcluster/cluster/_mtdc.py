@@ -137,7 +137,7 @@ class MutualTaughtClustering(BaseDeepClusterer):
                  pcl_weight=0.1, top_r=3, pcl_temperature=0.5, init="scratch",
                  pretrain_epochs=50, boost_epochs=0, boost_confidence=0.99, boost_share=0.5,
                  boost_supcon_weight=0.2, boost_top_r=5, vector_views="corruption",
-                 view_neighbors=10, neighbor_metric="cosine", data_parallel=False,
+                 view_neighbors=10, neighbor_metric="cosine", data_parallel=False, vector_clip=None,
                  precision="auto", device="auto", random_state=None, verbose=0):
         self._set_params_from(locals())
 

@@ -132,8 +132,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
                  noise_scale=0.0, projection="umap", projection_dim=10,
                  umap_n_neighbors=None, umap_epochs=200, clusterer="hdbscan", n_init=10,
                  min_agreement=1 / 1.2, min_cluster_share=0.5, concat_member=True,
-                 augment="auto", batch_size=64, n_jobs=None, precision="auto",
-                 device="auto", random_state=None, verbose=0):
+                 augment="auto", batch_size=64, n_jobs=None, vector_clip=None,
+                 precision="auto", device="auto", random_state=None, verbose=0):
         self._set_params_from(locals())
 
     def _resolve_precision(self, device, spec):

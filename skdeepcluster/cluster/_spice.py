@@ -143,8 +143,8 @@ class SPICEClustering(BaseDeepClusterer):
                  semi_epochs="auto", semi_lr=0.01, fixmatch_threshold=0.95, lambda_u=1.0,
                  labeled_batch_size=64, unlabeled_ratio=7, ema_decay=0.999, batch_size=256,
                  vector_views="corruption", view_neighbors=10, neighbor_metric="cosine",
-                 data_parallel=False, precision="auto", device="auto", random_state=None,
-                 verbose=0):
+                 data_parallel=False, vector_clip=None, precision="auto", device="auto",
+                 random_state=None, verbose=0):
         self._set_params_from(locals())
 
     def _fit_stages(self, ctx):

@@ -59,24 +59,27 @@ class RescaledInput(torch.nn.Module):
     """A backbone fed through the affine map from one input scaling to another.
 
     A base estimator standardised its vectors with its own (mean, std); the caller's
-    scaled input ``(x - m_c) / s_c`` becomes ``(x - m_b) / s_b``. Images (no scaling)
-    pass unchanged.
+    scaled input ``(x - m_c) / s_c`` becomes ``(x - m_b) / s_b``, clipped as the base
+    clipped its own (exact when both clip alike). Images (no scaling) pass unchanged.
     """
 
     def __init__(self, backbone, scaling, base_scaling):
         super().__init__()
         self.backbone = backbone
         self.out_features = backbone.out_features
-        scale, shift = torch.ones(()), torch.zeros(())
+        scale, shift, self.clip = torch.ones(()), torch.zeros(()), None
         if scaling is not None and base_scaling is not None:
-            (m_c, s_c), (m_b, s_b) = scaling, base_scaling
-            scale = torch.from_numpy(s_c / s_b)
-            shift = torch.from_numpy((m_c - m_b) / s_b)
+            scale = torch.from_numpy(scaling.std / base_scaling.std)
+            shift = torch.from_numpy((scaling.mean - base_scaling.mean) / base_scaling.std)
+            self.clip = base_scaling.clip
         self.register_buffer("scale", scale.float())
         self.register_buffer("shift", shift.float())
 
     def forward(self, x):
-        return self.backbone(x * self.scale + self.shift)
+        x = x * self.scale + self.shift
+        if self.clip is not None:
+            x = x.clamp(-self.clip, self.clip)
+        return self.backbone(x)
 
 
 class AutoencoderEnsemble(torch.nn.Module):
