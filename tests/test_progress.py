@@ -10,8 +10,14 @@ BARS = {
               "SPICE 3/3 semi-supervised training"],
     "SPC": ["SPC 1/2 member pretraining", "SPC 2/2 rounds"],
     "ClusMatch": ["ClusMatch 1/2 contrastive pretraining", "ClusMatch 2/2 fine-tuning"],
-    "MTDC": ["MTDC 2/2 training"],
+    "MTDC": ["MTDC 2/3 training"],
 }
+
+
+def test_mtdc_boosting_has_its_own_bar(blobs, capfd):
+    ESTIMATORS["MTDC"][0](verbose=1, boost_epochs=1).fit(blobs[0])
+    err = capfd.readouterr().err
+    assert 0 <= err.find("MTDC 2/3 training") < err.find("MTDC 3/3 boosting")
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
