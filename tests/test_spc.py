@@ -118,6 +118,49 @@ def test_cluster_latent_gives_exactly_k_clusters(clusterer):
     assert clustering_accuracy(y, labels) > 0.95
 
 
+def test_exact_neighbors_are_the_brute_force_neighbours():
+    rng = np.random.RandomState(0)
+    z = rng.randn(150, 4).astype(np.float32)
+    idx, dist, index = _latent.exact_neighbors(z, 6)
+    z64 = z.astype(np.float64)
+    d = np.sqrt(((z64[:, None, :] - z64[None, :, :]) ** 2).sum(-1))
+    order = np.argsort(d, axis=1, kind="stable")[:, :6]
+    assert index is None
+    np.testing.assert_array_equal(idx, order)
+    np.testing.assert_allclose(dist, np.take_along_axis(d, order, 1), atol=1e-5)
+    assert (idx[:, 0] == np.arange(150)).all() and (dist[:, 0] == 0).all()
+
+
+def test_umap_graph_from_our_neighbours_is_umaps_own():
+    from skdeepcluster._umap import import_umap
+
+    umap = import_umap()
+    rng = np.random.RandomState(0)
+    z = np.vstack([rng.randn(120, 5), rng.randn(120, 5) + 6]).astype(np.float32)
+    kw = dict(n_components=3, n_neighbors=15, min_dist=0.0, n_epochs=20, random_state=0,
+              n_jobs=1)
+    own = umap.UMAP(**kw).fit(z).graph_
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ours = umap.UMAP(precomputed_knn=_latent.exact_neighbors(z, 15), **kw).fit(z).graph_
+    assert own.nnz == ours.nnz
+    assert abs(own - ours).max() < 1e-5
+
+
+def test_umap_kernels_are_cached_on_disk(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import numpy as np; from skdeepcluster._umap import import_umap; "
+              "import_umap().UMAP(n_components=2, n_neighbors=5, n_epochs=5, random_state=0,"
+              " n_jobs=1).fit(np.random.RandomState(0).randn(40, 3))")
+    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
+    cached = {p.name.split("-")[0] for p in tmp_path.rglob("*.nbi")}
+    # umap's own kernels, not only pynndescent's (which cache themselves)
+    assert {"umap_.smooth_knn_dist", "layouts._optimize_layout_euclidean_single_epoch"} <= cached
+
+
 def test_hdbscan_falls_back_to_gmm_when_count_differs():
     from sklearn.datasets import make_blobs
 

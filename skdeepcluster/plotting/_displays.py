@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 from sklearn.decomposition import PCA
 
+from skdeepcluster._umap import import_umap
 from skdeepcluster.plotting._utils import check_labels, import_pyplot
 
 _METHODS = ("pca", "umap")
@@ -31,8 +32,7 @@ def _reduce(embedding, method, random_state):
         return np.column_stack([embedding, np.zeros(embedding.shape[0])]), "embedding"
     if method == "pca":
         return PCA(n_components=2, random_state=random_state).fit_transform(embedding), "PCA"
-    import umap
-
+    umap = import_umap()
     with warnings.catch_warnings():  # a seeded UMAP runs on one thread; it says so
         warnings.filterwarnings("ignore", message=".*n_jobs.*overridden", category=UserWarning)
         reducer = umap.UMAP(n_components=2, random_state=random_state,
