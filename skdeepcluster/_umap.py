@@ -1,11 +1,11 @@
 """umap-learn, imported once, with its numba kernels cached on disk.
 
-umap-learn compiles its kernels (the fuzzy graph, the exact neighbours of small data, the
-layout epochs; several with ``parallel=True``) in every new process, on its first fit:
-about 10 s on a 2-core CPU, most of a fit on a small table. pynndescent already keeps
-its kernels in numba's disk cache (``cache=True``); here umap's own join them, so the
-compilation is paid once per installation instead of once per process. The compiled
-code is the same, so are the embeddings.
+umap-learn compiles its kernels (the fuzzy graph, the layout epochs; several with
+``parallel=True``) in every new process, on its first fit: about 10 s on a 2-core CPU,
+most of a fit on a small table. pynndescent already keeps its kernels in numba's disk
+cache (``cache=True``); here umap's own join them, so the compilation is paid once per
+installation instead of once per process. The compiled code is the same, so are the
+embeddings.
 """
 
 import functools
