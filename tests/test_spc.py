@@ -148,13 +148,14 @@ def test_umap_graph_from_our_neighbours_is_umaps_own():
 
 
 def test_umap_kernels_are_cached_on_disk(tmp_path):
+    import os
     import subprocess
     import sys
 
     script = ("import numpy as np; from skdeepcluster._umap import import_umap; "
               "import_umap().UMAP(n_components=2, n_neighbors=5, n_epochs=5, random_state=0,"
               " n_jobs=1).fit(np.random.RandomState(0).randn(40, 3))")
-    env = {**__import__("os").environ, "NUMBA_CACHE_DIR": str(tmp_path)}
+    env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)}
     subprocess.run([sys.executable, "-c", script], env=env, check=True, capture_output=True)
     cached = {p.name.split("-")[0] for p in tmp_path.rglob("*.nbi")}
     # umap's own kernels, not only pynndescent's (which cache themselves)
