@@ -82,7 +82,9 @@ def main(argv=None):
         lines.append(f"| {method} | {acc_d:.3f} | {s_d:.1f} | {acc_a:.3f} | {s_a:.1f} | "
                      f"{ratio:.2f} |")
     lines += ["", "Each \"alone\" row is `skdeepcluster demo --only NAME` in a fresh process.",
-              "The seconds are the demo's own column (the fit and predict of that row)."]
+              "The seconds are the demo's own column (the fit and predict of that row).",
+              "umap's kernels come from numba's disk cache once any fit has filled it; the",
+              "first SPC fit after installing compiles them (about 10 s more on 2 cores)."]
     args.out.write_text("\n".join(lines) + "\n")
     print(f"[demo] wrote {args.out}")
 
