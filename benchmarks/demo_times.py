@@ -12,6 +12,7 @@ Run it on an otherwise idle machine; ``--note`` says what else ran.
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 import time
@@ -64,8 +65,7 @@ def main(argv=None):
         "",
         f"Generated {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC by",
         "",
-        f"    python benchmarks/demo_times.py --out {args.out}"
-        + (" --full" if args.full else ""),
+        "    python benchmarks/demo_times.py " + shlex.join(argv or sys.argv[1:]),
         "",
         f"Machine: {machine['cpu']}, {machine['cores']} cores, GPU {machine.get('gpu')}, "
         f"torch {machine.get('torch')}; also running: {args.note}.",
