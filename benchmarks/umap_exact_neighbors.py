@@ -1,5 +1,5 @@
 """UMAP + GaussianMixture on standardised tables, UMAP's own exact-neighbour path
-against the neighbours SPC hands it (``stages._latent.exact_neighbors``), over seeds.
+against the neighbours SPC hands it (``skdeepcluster._umap.exact_neighbors``), over seeds.
 
 Isolates the one step SPC's speed change touches: the two graphs agree to float
 rounding, so the accuracies should agree in distribution (not seed for seed: UMAP's
@@ -26,8 +26,7 @@ from sklearn.mixture import GaussianMixture  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from skdeepcluster import clustering_accuracy  # noqa: E402
-from skdeepcluster._umap import import_umap  # noqa: E402
-from skdeepcluster.stages._latent import exact_neighbors  # noqa: E402
+from skdeepcluster._umap import exact_neighbors, import_umap  # noqa: E402
 
 PATHS = {"UMAP's own": lambda X: (None, None, None), "SPC's": lambda X: exact_neighbors(X, 15)}
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from skdeepcluster import SelectivePseudoLabelClustering, clustering_accuracy
+from skdeepcluster import SelectivePseudoLabelClustering, _umap, clustering_accuracy
 from skdeepcluster._input import InputSpec
 from skdeepcluster.stages import (
     LatentClustering,
@@ -121,7 +121,7 @@ def test_cluster_latent_gives_exactly_k_clusters(clusterer):
 def test_exact_neighbors_are_the_brute_force_neighbours():
     rng = np.random.RandomState(0)
     z = rng.randn(150, 4).astype(np.float32)
-    idx, dist, index = _latent.exact_neighbors(z, 6)
+    idx, dist, index = _umap.exact_neighbors(z, 6)
     z64 = z.astype(np.float64)
     d = np.sqrt(((z64[:, None, :] - z64[None, :, :]) ** 2).sum(-1))
     order = np.argsort(d, axis=1, kind="stable")[:, :6]
@@ -132,9 +132,8 @@ def test_exact_neighbors_are_the_brute_force_neighbours():
 
 
 def test_umap_graph_from_our_neighbours_is_umaps_own():
-    from skdeepcluster._umap import import_umap
 
-    umap = import_umap()
+    umap = _umap.import_umap()
     rng = np.random.RandomState(0)
     z = np.vstack([rng.randn(120, 5), rng.randn(120, 5) + 6]).astype(np.float32)
     kw = dict(n_components=3, n_neighbors=15, min_dist=0.0, n_epochs=20, random_state=0,
@@ -142,7 +141,7 @@ def test_umap_graph_from_our_neighbours_is_umaps_own():
     own = umap.UMAP(**kw).fit(z).graph_
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        ours = umap.UMAP(precomputed_knn=_latent.exact_neighbors(z, 15), **kw).fit(z).graph_
+        ours = umap.UMAP(precomputed_knn=_umap.exact_neighbors(z, 15), **kw).fit(z).graph_
     assert own.nnz == ours.nnz
     assert abs(own - ours).max() < 1e-5
 

@@ -1,11 +1,10 @@
 """Display of the learned embedding: a 2-D map coloured by cluster or label."""
 
-import warnings
 
 import numpy as np
 from sklearn.decomposition import PCA
 
-from skdeepcluster._umap import import_umap
+from skdeepcluster._umap import fit_transform_umap
 from skdeepcluster.plotting._utils import check_labels, import_pyplot
 
 _METHODS = ("pca", "umap")
@@ -32,12 +31,9 @@ def _reduce(embedding, method, random_state):
         return np.column_stack([embedding, np.zeros(embedding.shape[0])]), "embedding"
     if method == "pca":
         return PCA(n_components=2, random_state=random_state).fit_transform(embedding), "PCA"
-    umap = import_umap()
-    with warnings.catch_warnings():  # a seeded UMAP runs on one thread; it says so
-        warnings.filterwarnings("ignore", message=".*n_jobs.*overridden", category=UserWarning)
-        reducer = umap.UMAP(n_components=2, random_state=random_state,
-                            n_neighbors=max(2, min(15, embedding.shape[0] - 1)))
-        return reducer.fit_transform(embedding), "UMAP"
+    n_neighbors = max(2, min(15, embedding.shape[0] - 1))
+    return fit_transform_umap(embedding, n_neighbors=n_neighbors, n_components=2,
+                              random_state=random_state), "UMAP"
 
 
 class EmbeddingDisplay:

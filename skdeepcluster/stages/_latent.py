@@ -1,12 +1,11 @@
 """SPC's labelling of one member's latent space: a projection (UMAP or PCA), then HDBSCAN
 cut to exactly K clusters or a Gaussian mixture."""
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from skdeepcluster._umap import import_umap
+from skdeepcluster._umap import fit_transform_umap
 from skdeepcluster._warnings import warn_user
 from skdeepcluster.training import single_threaded
 
@@ -19,9 +18,6 @@ HDBSCAN_N_CUTS = 64
 HDBSCAN_BISECTIONS = 30
 #: UMAP neighbours: the reference's ``30 * n / 70000``, at least this many.
 MIN_UMAP_NEIGHBORS = 15
-#: Below this many samples UMAP's neighbours are exact (UMAP's own rule); they are found
-#: here, because UMAP's exact search calls its distance from Python once per pair.
-UMAP_EXACT_BELOW = 4096
 
 
 @dataclass(frozen=True)  # hashable: joblib's Dask backend hashes the tasks' callables
@@ -79,17 +75,10 @@ def cluster_latent(z, n_clusters, *, projection="umap", clusterer="gmm", n_neigh
 
     z = np.asarray(z, dtype=np.float32)
     if projection == "umap":
-        umap = import_umap()  # lazy: slow to import (numba)
-        knn = (exact_neighbors(z, n_neighbors) if len(z) < UMAP_EXACT_BELOW
-               else (None, None, None))
-        reducer = umap.UMAP(
-            n_components=min(n_components, z.shape[0] - 2), n_neighbors=n_neighbors,
+        z = fit_transform_umap(
+            z, n_neighbors=n_neighbors, n_components=min(n_components, z.shape[0] - 2),
             min_dist=0.0, n_epochs=n_epochs, random_state=seed, n_jobs=1,
-            precomputed_knn=knn,
         )
-        with warnings.catch_warnings():  # no search index: UMAP.transform is never used
-            warnings.filterwarnings("ignore", message=".*knn_search_index", category=UserWarning)
-            z = reducer.fit_transform(z)
     elif projection == "pca":
         z = PCA(n_components=min(n_components, *z.shape), random_state=seed).fit_transform(z)
     z = z.astype(np.float64)
@@ -100,16 +89,6 @@ def cluster_latent(z, n_clusters, *, projection="umap", clusterer="gmm", n_neigh
     gmm = GaussianMixture(n_clusters, covariance_type="full", n_init=n_init,
                           random_state=seed, reg_covar=1e-5)
     return gmm.fit(z).predict(z)
-
-
-def exact_neighbors(z, n_neighbors):
-    """UMAP's ``precomputed_knn`` for ``z``: the indices and Euclidean distances of each
-    row's ``n_neighbors`` nearest rows, itself included (brute force, in chunks)."""
-    from sklearn.neighbors import NearestNeighbors
-
-    z = np.asarray(z, dtype=np.float64)
-    dist, idx = NearestNeighbors(n_neighbors=n_neighbors, algorithm="brute").fit(z).kneighbors(z)
-    return idx, dist.astype(np.float32), None
 
 
 def hdbscan_exactly_k(z, n_clusters, *, min_samples=HDBSCAN_MIN_SAMPLES,
