@@ -158,6 +158,11 @@ def _register_skdeepcluster():
                                          min_reliable_per_cluster=100),
                             input=input_kind, family="ablation", uses_device=True,
                             note="ablation: the reliable-set floor until session 20"))
+            register(Method(f"{name} (head over all epochs)",
+                            _skd_factory(present["SPICEClustering"],
+                                         head_selection="all_epochs"),
+                            input=input_kind, family="ablation", uses_device=True,
+                            note="ablation: the reference's (epoch, head) choice"))
     if "ClusMatch" in present:
         # ablations.md: the paper's rule against the current one, item by item
         for suffix, params, note in [

@@ -21,7 +21,7 @@ class SPICEClustering(BaseDeepClusterer):
        (NT-Xent between two strong views), then frozen.
     2. **SPICE-Self**: ``n_heads`` cluster heads on it, each trained on its own
        prototype pseudo-labels; the head kept has the lowest pseudo-label loss on the
-       whole data set (no ground truth).
+       whole data set (no ground truth), after the last epoch or over all epochs.
     3. **SPICE-Semi**: reliable samples (neighbour agreement AND confidence, balanced)
        label a FixMatch run over all samples; its EMA model predicts.
 
@@ -36,23 +36,23 @@ class SPICEClustering(BaseDeepClusterer):
         ``spice.*`` of :data:`~skdeepcluster.training.EPOCH_BUDGETS`.
     pretrain_lr, temperature : float, default=1e-3, 0.5
         Adam learning rate and NT-Xent temperature of stage 1.
-    n_heads : int, default=10
-    pseudo_batch_size : int, default=5000
-        Samples scored per outer iteration of stage 2 (``n // pseudo_batch_size`` an epoch).
+    n_heads, pseudo_batch_size : int, default=10, 5000
+        Heads; samples scored per outer iteration of stage 2 (``n // pseudo_batch_size``
+        an epoch).
     center_ratio, prototype_cells : float, bool, default=0.5, False
         Fraction of ``B / K`` averaged into each prototype; whether a prototype labels
         only samples it is the nearest prototype of (else ``B / K`` whatever their size).
-    n_repeat : int, default=2
-        Passes over each selection per outer iteration (8 in the reference).
-    head_batch_size, head_lr : int, float, default=128, 5e-3
-    head_loss : {"ce_logits", "spice_double_softmax"}, default="ce_logits"
-        Cross-entropy on the heads' logits, or the reference's on softmax outputs.
+    n_repeat, head_batch_size, head_lr : int, int, float, default=2, 128, 5e-3
+        Passes over each selection per outer iteration (8 in the reference); Adam's.
+    head_loss, head_selection : str, default="ce_logits", "last_epoch"
+        Cross-entropy on the heads' logits, or the reference's on softmax outputs
+        (``"spice_double_softmax"``); the head kept: the lowest-loss one after the last
+        epoch, or the lowest-loss (epoch, head) of the run (``"all_epochs"``, the reference's).
     head_init : {"auto", "kmeans", "random"}, default="auto"
         ``"kmeans"``: each head first fits its own k-means partition of the embedding;
         ``"auto"``: k-means for images, random (the reference) for vectors.
-    n_neighbors : int, default=100
-        Neighbours (the sample included) checked for local consistency.
-    agreement_ratio, confidence_threshold : float, default=0.9, 0.99
+    n_neighbors, agreement_ratio, confidence_threshold : int, float, default=100, 0.9, 0.99
+        Neighbours (the sample included) checked for local consistency; its thresholds.
     balance_reliable, min_reliable_per_cluster : bool, int, default=True, 1
         Cut every cluster's reliable set to the smallest one's size; clusters with fewer
         reliable samples first take their best-agreeing members up to the minimum.
@@ -70,7 +70,7 @@ class SPICEClustering(BaseDeepClusterer):
     Attributes
     ----------
     {shared_attributes}
-    selected_head_, head_losses_ : int, ndarray of shape (n_heads,)
+    selected_head_, selected_epoch_, head_losses_ : the head kept, its epoch, losses then
     self_labels_, reliable_mask_ : ndarray of shape (n_samples,): stage-2 labels, reliable
     reliable_labels_ : ndarray of shape (n_reliable,), for ``X[reliable_mask_]``
     feature_net_, head_net_, semi_net_ : skorch nets of the three stages
@@ -123,6 +123,7 @@ class SPICEClustering(BaseDeepClusterer):
         "center_ratio": [Interval(Real, 0, 1, closed="right")],
         "head_loss": [StrOptions({"spice_double_softmax", "ce_logits"})],
         "head_init": [StrOptions({"auto", "kmeans", "random"})],
+        "head_selection": [StrOptions({"last_epoch", "all_epochs"})],
         **dict.fromkeys(("agreement_ratio", "fixmatch_threshold"),
                         [Interval(Real, 0, 1, closed="both")]),
         **dict.fromkeys(("confidence_threshold", "ema_decay"),
@@ -138,6 +139,7 @@ class SPICEClustering(BaseDeepClusterer):
                  head_epochs="auto", pseudo_batch_size=5000, center_ratio=0.5,
                  prototype_cells=False, n_repeat=2,
                  head_batch_size=128, head_lr=5e-3, head_loss="ce_logits", head_init="auto",
+                 head_selection="last_epoch",
                  n_neighbors=100, agreement_ratio=0.9, confidence_threshold=0.99,
                  balance_reliable=True, min_reliable_per_cluster=1, semi_init="stage2",
                  semi_epochs="auto", semi_lr=0.01, fixmatch_threshold=0.95, lambda_u=1.0,
@@ -164,10 +166,9 @@ class SPICEClustering(BaseDeepClusterer):
             self.n_repeat, self.head_batch_size, self.head_lr,
             double_softmax=self.head_loss == "spice_double_softmax",
             init=ctx.resolve("head_init", head_init), inference_batch_size=self.batch_size,
-            own_cells=self.prototype_cells)
-        head_net, head_losses = heads.run(ctx, backbone, features, embedding, self.n_clusters)
-        selected = int(np.argmin(head_losses))
-        self_model = ClusteringModel(backbone, head_net.module_.heads.select(selected))
+            own_cells=self.prototype_cells, selection=self.head_selection)
+        head_net, choice = heads.run(ctx, backbone, features, embedding, self.n_clusters)
+        self_model = ClusteringModel(backbone, choice.module)
         proba = torch.softmax(forward_in_batches(self_model.eval(), ctx.data,
                                                  self.batch_size), dim=1)
 
@@ -179,8 +180,9 @@ class SPICEClustering(BaseDeepClusterer):
         fitted = {
             "feature_net_": feature_net,
             "head_net_": head_net,
-            "selected_head_": selected,
-            "head_losses_": np.asarray(head_losses),
+            "selected_head_": choice.head,
+            "selected_epoch_": choice.epoch,
+            "head_losses_": choice.losses,
             "self_labels_": proba.argmax(1).cpu().numpy(),
             "reliable_mask_": np.isin(np.arange(ctx.n_samples), reliable.indices),
             # in index order, so that reliable_labels_ lines up with X[reliable_mask_]

@@ -1,6 +1,7 @@
 """SPICE's stage 2 (SPICE-Self): cluster heads on a frozen backbone, each trained on
 its own prototype pseudo-labels, and the unsupervised choice of one of them."""
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,7 @@ from skdeepcluster.losses import pseudo_label_cross_entropy
 from skdeepcluster.nn import MLP, FrozenBackboneHeads, MultiHead, forward_in_batches
 from skdeepcluster.selection import select_by_prototypes
 from skdeepcluster.training import (
+    HeadScoreCheckpoint,
     HeadsCrossEntropy,
     HeadsWarmStartNet,
     MultiHeadPseudoLabelNet,
@@ -35,6 +37,10 @@ class SelfLabellingHeads:
     ``init="kmeans"`` first fits each head to its own k-means partition of the
     embedding; ``own_cells`` limits each prototype to its own nearest samples.
     ``inference_batch_size`` batches the passes over the data.
+
+    Every head is scored after each epoch (:func:`full_data_head_losses`); the head
+    kept is the lowest-loss one after the last epoch (``selection="last_epoch"``) or the
+    lowest-loss (epoch, head) pair of the whole run (``"all_epochs"``, the reference's).
     """
 
     n_heads: int
@@ -48,10 +54,11 @@ class SelfLabellingHeads:
     init: str
     inference_batch_size: int
     own_cells: bool = False
+    selection: str = "last_epoch"
 
     def run(self, ctx, backbone, features, embedding, n_clusters):
-        """Train the heads; returns ``(net, losses)``, the skorch net and every head's
-        pseudo-label loss on the whole data set (:func:`full_data_head_losses`)."""
+        """Train the heads; returns ``(net, choice)``: the skorch net and the
+        :class:`HeadChoice` made by ``selection``."""
         n, k = ctx.n_samples, n_clusters
         d = backbone.out_features
         heads = MultiHead([MLP(d, k, hidden=(d,)) for _ in range(self.n_heads)]).to(ctx.device)
@@ -65,6 +72,12 @@ class SelfLabellingHeads:
             self.n_repeat, self.inference_batch_size, ctx.rng, own_cells=self.own_cells,
         )
         epochs = ctx.epochs("head_epochs", self.epochs, "spice.heads")
+        epoch_len = max(1, n // pseudo_batch)  # outer iterations (skorch epochs) an epoch
+        checkpoint = HeadScoreCheckpoint(functools.partial(
+            full_data_head_losses, features=features, embedding=embedding,
+            per_cluster=max(1, n // k), center_ratio=self.center_ratio,
+            double_softmax=self.double_softmax, batch_size=self.inference_batch_size,
+            own_cells=self.own_cells), epoch_len)
         net = make_net(
             MultiHeadPseudoLabelNet,
             FrozenBackboneHeads(backbone, heads),
@@ -72,26 +85,27 @@ class SelfLabellingHeads:
             criterion__double_softmax=self.double_softmax,
             n_samples=len(dataset),
             batch_size=self.batch_size,
-            max_epochs=epochs * max(1, n // pseudo_batch),
+            max_epochs=epochs * epoch_len,
             device=ctx.device, accelerator=ctx.accelerator,
             optimizer=torch.optim.Adam,
             lr=self.lr,
             verbose=ctx.verbose,
             stage=ctx.stage_label("self-labelling heads"),
             lr_param="head_lr",
-            callbacks=[("prototype_refresh", refresh)],
+            callbacks=[("prototype_refresh", refresh), ("head_scores", checkpoint)],
             views=ctx.views,
             data=ctx.data,
         )
         net.fit(dataset, None)
         net.data = None  # the fitted net keeps no training rows
-        losses = full_data_head_losses(
-            net.module_, ctx.X, embedding, per_cluster=max(1, n // k),
-            center_ratio=self.center_ratio, double_softmax=self.double_softmax,
-            batch_size=self.inference_batch_size, own_cells=self.own_cells,
-        )
-        net.history.record("head_losses", losses.tolist())
-        return net, losses
+        if self.selection == "all_epochs":
+            choice = HeadChoice(checkpoint.best_index_, checkpoint.best_epoch_,
+                                checkpoint.best_losses_, checkpoint.best_head_)
+        else:
+            h = int(np.argmin(checkpoint.last_losses_))
+            choice = HeadChoice(h, epochs, checkpoint.last_losses_, net.module_.heads.select(h))
+        checkpoint.best_head_ = None  # the choice holds the kept head
+        return net, choice
 
     def _warm_start(self, ctx, heads, features, embedding, n_clusters):
         """Fit every head to its own k-means partition of the embedding (one k-means++
@@ -120,14 +134,26 @@ class SelfLabellingHeads:
             net.fit(steps)
 
 
+@dataclass
+class HeadChoice:
+    """The head SPICE-Self keeps: its index, the epoch it is from (1-based), every
+    head's loss at that epoch and the head module itself."""
+
+    head: int
+    epoch: int
+    losses: np.ndarray
+    module: torch.nn.Module
+
+
 @torch.no_grad()
-def full_data_head_losses(module, X, embedding, per_cluster, center_ratio, double_softmax,
-                          batch_size, own_cells=False):
+def full_data_head_losses(heads, features, embedding, per_cluster, center_ratio,
+                          double_softmax, batch_size, own_cells=False):
     """Each head's pseudo-label loss on the prototype selection over the whole data set:
-    SPICE's unsupervised head-selection score (lower is better)."""
+    SPICE's unsupervised head-selection score (lower is better). ``features`` are the
+    frozen backbone's outputs on the clean samples."""
+    heads.eval()
+    logits = forward_in_batches(heads, features, batch_size, dim=1)  # (H, n, K)
     device = embedding.device
-    module.eval()
-    logits = forward_in_batches(module, X, batch_size, device=device, dim=1)  # (H, n, K)
     losses = []
     for head_logits in logits:
         sel = select_by_prototypes(torch.softmax(head_logits, 1), embedding, per_cluster,

@@ -5,6 +5,7 @@ from skdeepcluster.training._autoencoder import AutoencoderNet, encode, train_au
 from skdeepcluster.training._budget import EPOCH_BUDGETS, resolve_epochs
 from skdeepcluster.training._callbacks import (
     EMAUpdate,
+    HeadScoreCheckpoint,
     KMeansRefresh,
     PrototypeRefresh,
     align_kmeans_labels,
@@ -48,6 +49,7 @@ __all__ = [
     "EPOCH_BUDGETS",
     "FixMatchCriterion",
     "FixMatchNet",
+    "HeadScoreCheckpoint",
     "HeadsCrossEntropy",
     "HeadsWarmStartNet",
     "KMeansRefresh",

@@ -1,6 +1,8 @@
-"""Callbacks of the training regimes: the EMA model, the learning-rate schedule and the
-periodic pseudo-label refreshes (SPICE's prototypes, ClusMatch's k-means)."""
+"""Callbacks of the training regimes: the EMA model, the learning-rate schedule, the
+periodic pseudo-label refreshes (SPICE's prototypes, ClusMatch's k-means) and SPICE's
+per-epoch head scores."""
 
+import copy
 import math
 
 import numpy as np
@@ -105,6 +107,39 @@ class PrototypeRefresh(Callback):
 
     def on_train_end(self, net, **kwargs):
         self.data = self.embedding = None  # a fitted model keeps no training rows
+
+
+class HeadScoreCheckpoint(Callback):
+    """Scores every head with ``score(heads)`` (lower is better) after each
+    ``epoch_len``-th training epoch, records the scores in the history as
+    ``head_losses`` and keeps a copy of the best (epoch, head) so far: ``best_head_``
+    (a module), ``best_index_``, ``best_epoch_`` (counted in ``epoch_len`` units, from 1)
+    and ``best_losses_`` (every head's scores at that epoch). ``last_losses_`` are the
+    scores after the last epoch.
+    """
+
+    def __init__(self, score, epoch_len=1):
+        self.score = score
+        self.epoch_len = epoch_len
+
+    def on_train_begin(self, net, **kwargs):
+        self.best_head_ = self.best_index_ = self.best_epoch_ = None
+        self.best_losses_ = self.last_losses_ = None
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) % self.epoch_len:
+            return
+        losses = np.asarray(self.score(net.module_.heads))
+        net.history.record("head_losses", losses.tolist())
+        h = int(np.argmin(losses))
+        if self.best_losses_ is None or losses[h] < self.best_losses_.min():
+            self.best_head_ = copy.deepcopy(net.module_.heads.select(h))
+            self.best_index_, self.best_losses_ = h, losses
+            self.best_epoch_ = len(net.history) // self.epoch_len
+        self.last_losses_ = losses
+
+    def on_train_end(self, net, **kwargs):
+        self.score = None  # it holds the training rows' features
 
 
 def align_kmeans_labels(kmeans_labels, labeled_idx, labeled_labels, n_clusters):
