@@ -74,3 +74,42 @@ def test_auto_head_init_is_kmeans_for_images_only(images, head_init, expected):
     X = np.random.RandomState(0).rand(40, 8, 8)
     est = tiny(head_init=head_init, pretrain_epochs=1, head_epochs=1, semi_epochs=0)
     assert est.fit(X if images else X.reshape(40, -1)).head_init_ == expected
+
+
+def test_head_kept_is_the_lowest_loss_one_of_its_rule():
+    # Every head is scored after each epoch (history "head_losses"), the same run under
+    # either rule; "all_epochs" keeps the lowest-loss (epoch, head) pair of the run as
+    # it was then (here epoch 2 of 6), "last_epoch" the lowest-loss head at the end.
+    import torch
+
+    from skdeepcluster.nn import MultiHead
+    from skdeepcluster.stages import full_data_head_losses
+
+    X = np.random.RandomState(0).randn(120, 6)
+    fits, scores = {}, {}
+    for selection in ("last_epoch", "all_epochs"):
+        est = fits[selection] = tiny(head_selection=selection, head_epochs=6, n_heads=3,
+                                     semi_epochs=0, pseudo_batch_size=60,
+                                     random_state=0).fit(X)
+        history = est.head_net_.history
+        assert len(history) == 12  # two outer iterations an epoch, scored after each two
+        scores[selection] = np.asarray([r["head_losses"] for r in history
+                                        if "head_losses" in r])
+    np.testing.assert_array_equal(scores["last_epoch"], scores["all_epochs"])
+    scored = scores["all_epochs"]
+    epoch, head = np.unravel_index(np.argmin(scored), scored.shape)
+    assert epoch + 1 < 6
+    assert (fits["all_epochs"].selected_epoch_, fits["all_epochs"].selected_head_) == (
+        epoch + 1, head)
+    assert fits["last_epoch"].selected_epoch_ == 6
+    assert fits["last_epoch"].selected_head_ == np.argmin(scored[-1])
+    for est in fits.values():
+        np.testing.assert_array_equal(est.head_losses_, scored[est.selected_epoch_ - 1])
+        # the predicting model is the kept head with its weights of that epoch: its
+        # score, computed afresh on the frozen features, is the one recorded then
+        features = torch.from_numpy(est.transform(X)).float()
+        again = full_data_head_losses(MultiHead([est.module_.head]), features,
+                                      torch.nn.functional.normalize(features, dim=1),
+                                      per_cluster=40, center_ratio=0.5,
+                                      double_softmax=False, batch_size=64)
+        assert again[0] == pytest.approx(est.head_losses_[est.selected_head_], abs=1e-6)
