@@ -8,6 +8,7 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -185,11 +186,17 @@ def _register_skdeepcluster():
         bases = {k: _skd_factory(v) for k, v in present.items() if k != "ClusMatch"}
         bases["KMeans"] = _peer_kmeans
         bases["GaussianMixture"] = _peer_gmm
+        with_kmeans_term = functools.partial(present["ClusMatch"], kmeans_weight=0.5)
         for base_name, base_factory in bases.items():
             register(Method(f"ClusMatch on top of {base_name}",
                             _clusmatch_on(present["ClusMatch"], base_factory),
                             input="images", family="composite", uses_device=True,
                             prefit_base=base_name))
+            register(Method(f"ClusMatch (k-means term) on top of {base_name}",
+                            _clusmatch_on(with_kmeans_term, base_factory),
+                            input="images", family="composite", uses_device=True,
+                            prefit_base=base_name,
+                            note="ablation: kmeans_weight=0.5 (the paper's) on images"))
 
 
 # --------------------------------------------------------------------------- peers
