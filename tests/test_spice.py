@@ -66,6 +66,15 @@ def test_heads_start_from_their_own_kmeans_partitions():
         predicted = heads.eval()(features).argmax(2).numpy()
     for head_labels in predicted:
         assert clustering_accuracy(y, head_labels) >= 0.99
+    # init_steps (SPICE's head_init_steps) sets the length of the warm start: one step
+    # leaves fresh heads far from their partitions
+    torch.manual_seed(0)
+    heads = MultiHead([MLP(16, 4, hidden=(16,)) for _ in range(3)])
+    stage.init_steps = 1
+    stage._warm_start(ctx, heads, features, l2_normalize(features), 4)
+    with torch.no_grad():
+        predicted = heads.eval()(features).argmax(2).numpy()
+    assert min(clustering_accuracy(y, head_labels) for head_labels in predicted) < 0.9
 
 
 @pytest.mark.parametrize("images, head_init, expected", [

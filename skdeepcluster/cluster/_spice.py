@@ -48,9 +48,10 @@ class SPICEClustering(BaseDeepClusterer):
         Cross-entropy on the heads' logits, or the reference's on softmax outputs
         (``"spice_double_softmax"``); the head kept: the lowest-loss one after the last
         epoch, or the lowest-loss (epoch, head) of the run (``"all_epochs"``, the reference's).
-    head_init : {"auto", "kmeans", "random"}, default="auto"
-        ``"kmeans"``: each head first fits its own k-means partition of the embedding;
-        ``"auto"``: k-means for images, random (the reference) for vectors.
+    head_init, head_init_steps : {"auto", "kmeans", "random"}, int, default="auto", 300
+        ``"kmeans"``: each head first fits its own k-means partition of the embedding in
+        ``head_init_steps`` Adam steps; ``"auto"``: k-means for images, random (the
+        reference) for vectors.
     n_neighbors, agreement_ratio, confidence_threshold : int, float, default=100, 0.9, 0.99
         Neighbours (the sample included) checked for local consistency; its thresholds.
     balance_reliable, min_reliable_per_cluster : bool, int, default=True, 1
@@ -62,7 +63,7 @@ class SPICEClustering(BaseDeepClusterer):
     labeled_batch_size, unlabeled_ratio : int, default=64, 7
         Labelled batch, and unlabelled batch as a multiple of it.
     batch_size : int, default=256
-        Stage-1 batch size, and batch of the passes over the data.
+        Batch of stage 1, of the k-means warm start and of the passes over the data.
     {view_parameters}
     {data_parallel_parameter}
     {shared_parameters}
@@ -85,8 +86,7 @@ class SPICEClustering(BaseDeepClusterer):
     head chosen once, after stage 2; a cluster with no reliable sample gets its best
     one (drawn from 100,000 on larger data, ``select_reliable``); stage 3 for epochs with
     a cosine schedule instead of 2^20 iterations; affine warps, cutout, noise and
-    intensity jitter for images.
-    On vectors: an MLP, ``vector_views`` views, random head starts, a plain projector.
+    intensity jitter for images; on vectors an MLP, ``vector_views``, a plain projector.
 
     References
     ----------
@@ -123,6 +123,7 @@ class SPICEClustering(BaseDeepClusterer):
         "center_ratio": [Interval(Real, 0, 1, closed="right")],
         "head_loss": [StrOptions({"spice_double_softmax", "ce_logits"})],
         "head_init": [StrOptions({"auto", "kmeans", "random"})],
+        "head_init_steps": [Interval(Integral, 1, None, closed="left")],
         "head_selection": [StrOptions({"last_epoch", "all_epochs"})],
         **dict.fromkeys(("agreement_ratio", "fixmatch_threshold"),
                         [Interval(Real, 0, 1, closed="both")]),
@@ -139,7 +140,7 @@ class SPICEClustering(BaseDeepClusterer):
                  head_epochs="auto", pseudo_batch_size=5000, center_ratio=0.5,
                  prototype_cells=False, n_repeat=2,
                  head_batch_size=128, head_lr=5e-3, head_loss="ce_logits", head_init="auto",
-                 head_selection="last_epoch",
+                 head_init_steps=300, head_selection="last_epoch",
                  n_neighbors=100, agreement_ratio=0.9, confidence_threshold=0.99,
                  balance_reliable=True, min_reliable_per_cluster=1, semi_init="stage2",
                  semi_epochs="auto", semi_lr=0.01, fixmatch_threshold=0.95, lambda_u=1.0,
@@ -166,7 +167,8 @@ class SPICEClustering(BaseDeepClusterer):
             self.n_repeat, self.head_batch_size, self.head_lr,
             double_softmax=self.head_loss == "spice_double_softmax",
             init=ctx.resolve("head_init", head_init), inference_batch_size=self.batch_size,
-            own_cells=self.prototype_cells, selection=self.head_selection)
+            own_cells=self.prototype_cells, selection=self.head_selection,
+            init_steps=self.head_init_steps)
         head_net, choice = heads.run(ctx, backbone, features, embedding, self.n_clusters)
         self_model = ClusteringModel(backbone, choice.module)
         proba = torch.softmax(forward_in_batches(self_model.eval(), ctx.data,

@@ -21,11 +21,6 @@ from skdeepcluster.training import (
     make_net,
 )
 
-#: The k-means warm start of the heads: Adam steps and their batch size.
-WARM_START_STEPS = 300
-WARM_START_BATCH = 256
-
-
 @dataclass
 class SelfLabellingHeads:
     """``n_heads`` heads ``d -> d -> K`` on the frozen backbone.
@@ -35,8 +30,9 @@ class SelfLabellingHeads:
     prototypes (:class:`~skdeepcluster.training.PrototypeRefresh`) and trains every head
     on its own labels for ``n_repeat`` passes over strong views (Adam, ``lr``).
     ``init="kmeans"`` first fits each head to its own k-means partition of the
-    embedding; ``own_cells`` limits each prototype to its own nearest samples.
-    ``inference_batch_size`` batches the passes over the data.
+    embedding (``init_steps`` Adam steps); ``own_cells`` limits each prototype to its
+    own nearest samples. ``inference_batch_size`` batches the passes over the data and
+    the warm start's steps.
 
     Every head is scored after each epoch (:func:`full_data_head_losses`); the head
     kept is the lowest-loss one after the last epoch (``selection="last_epoch"``) or the
@@ -55,6 +51,7 @@ class SelfLabellingHeads:
     inference_batch_size: int
     own_cells: bool = False
     selection: str = "last_epoch"
+    init_steps: int = 300
 
     def run(self, ctx, backbone, features, embedding, n_clusters):
         """Train the heads; returns ``(net, choice)``: the skorch net and the
@@ -117,8 +114,8 @@ class SelfLabellingHeads:
             .long() for _ in heads.heads
         ]).to(features.device)  # (n_heads, n)
         n = features.shape[0]
-        batch = min(WARM_START_BATCH, n)
-        steps = np.concatenate([ctx.rng.randint(0, n, batch) for _ in range(WARM_START_STEPS)])
+        batch = min(self.inference_batch_size, n)
+        steps = np.concatenate([ctx.rng.randint(0, n, batch) for _ in range(self.init_steps)])
         net = make_net(
             HeadsWarmStartNet, heads, criterion=torch.nn.CrossEntropyLoss,
             n_samples=steps.size, batch_size=batch, max_epochs=1, device=ctx.device,
