@@ -164,6 +164,12 @@ def _register_skdeepcluster():
                                          head_selection="all_epochs"),
                             input=input_kind, family="ablation", uses_device=True,
                             note="ablation: the reference's (epoch, head) choice"))
+            register(Method(f"{name} (reference head schedule)",
+                            _skd_factory(present["SPICEClustering"], head_epochs=100,
+                                         n_repeat=8, head_selection="all_epochs"),
+                            input=input_kind, family="ablation", uses_device=True,
+                            note="ablation: stage 2 as the reference's CIFAR-10 run: 100 "
+                                 "epochs, 8 passes a selection, (epoch, head) over all"))
     if "ClusMatch" in present:
         # ablations.md: the paper's rule against the current one, item by item
         for suffix, params, note in [
