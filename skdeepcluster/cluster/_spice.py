@@ -79,12 +79,12 @@ class SPICEClustering(BaseDeepClusterer):
 
     Notes
     -----
-    Differences from the reference code (measurements in ``docs/tuning.md``):
-    SimCLR-style NT-Xent with Adam instead of MoCo v2; a BatchNorm projection head for
-    images; the frozen backbone in eval mode in stage 2; the defaults of ``head_loss``,
-    ``head_init``, ``semi_init`` and ``agreement_ratio`` (0.9, the STL10 setting); the
-    head chosen once, after stage 2; a cluster with no reliable sample gets its best
-    one (drawn from 100,000 on larger data, ``select_reliable``); stage 3 for epochs with
+    Differences from the reference code (measured in ``docs/tuning.md`` and
+    ``benchmarks/results/ablations.md``): SimCLR-style NT-Xent with Adam instead of MoCo
+    v2; a BatchNorm projection head for images; the frozen backbone in eval mode in
+    stage 2; the defaults of ``head_loss``, ``head_init``, ``semi_init``,
+    ``agreement_ratio`` (0.9, the STL10 setting) and ``head_selection``; a cluster with
+    no reliable sample gets its best one (``select_reliable``); stage 3 for epochs with
     a cosine schedule instead of 2^20 iterations; affine warps, cutout, noise and
     intensity jitter for images; on vectors an MLP, ``vector_views``, a plain projector.
 
