@@ -91,7 +91,7 @@ def test_head_kept_is_the_lowest_loss_one_of_its_rule():
     # it was then (here epoch 2 of 6), "last_epoch" the lowest-loss head at the end.
     import torch
 
-    from skdeepcluster.nn import MultiHead
+    from skdeepcluster.nn import MultiHead, l2_normalize
     from skdeepcluster.stages import full_data_head_losses
 
     X = np.random.RandomState(0).randn(120, 6)
@@ -118,7 +118,7 @@ def test_head_kept_is_the_lowest_loss_one_of_its_rule():
         # score, computed afresh on the frozen features, is the one recorded then
         features = torch.from_numpy(est.transform(X)).float()
         again = full_data_head_losses(MultiHead([est.module_.head]), features,
-                                      torch.nn.functional.normalize(features, dim=1),
+                                      l2_normalize(features),
                                       per_cluster=40, center_ratio=0.5,
                                       double_softmax=False, batch_size=64)
         assert again[0] == pytest.approx(est.head_losses_[est.selected_head_], abs=1e-6)
