@@ -11,6 +11,7 @@ from skdeepcluster.stages import (
     _ensemble,
     _latent,
     cluster_latent,
+    extend_by_neighbors,
     hdbscan_exactly_k,
     head_augmentation,
 )
@@ -377,3 +378,67 @@ def test_recovers_digits_subset():
     agreed = est.agreement_mask_
     assert agreed.mean() > 0.5
     assert clustering_accuracy(y[agreed], est.ensemble_labels_[agreed]) > 0.93
+
+
+# ------------------------------------------------------- large data: subsampled votes
+def test_unclustered_samples_take_their_neighbours_majority():
+    z = np.array([[0.0], [1.0], [10.0], [11.0], [12.0], [0.4], [11.6], [11.5]])
+    subsample = np.arange(5)
+    labels = np.array([0, 0, 1, 1, -1])
+    out = extend_by_neighbors(z, subsample, labels, n_voters=3)
+    np.testing.assert_array_equal(out[:5], labels)  # the clustered rows keep theirs
+    assert out[5] == 0  # neighbours 0, 1, 10: labels 0, 0, 1
+    assert out[6] == 1  # neighbours 12, 11, 10: labels -1, 1, 1
+    # a tie goes to the smaller label, so noise wins it
+    assert extend_by_neighbors(z, subsample, labels, n_voters=2)[7] == -1
+
+
+def test_neighbour_majority_matches_a_brute_force_reference():
+    rng = np.random.RandomState(0)
+    z = rng.randn(300, 4)
+    subsample = np.sort(rng.choice(300, 80, replace=False))
+    labels = rng.randint(-1, 3, size=80)
+    out = extend_by_neighbors(z, subsample, labels, n_voters=5)
+    for i in range(300):
+        if i in subsample:
+            continue
+        nearest = np.argsort(((z[subsample] - z[i]) ** 2).sum(1))[:5]
+        values, counts = np.unique(labels[nearest], return_counts=True)
+        assert out[i] == values[counts.argmax()], i  # np.unique sorts: ties to the smaller
+
+
+def test_subsample_is_drawn_only_above_its_size():
+    labelling = LatentClustering(3, max_samples=100)
+    rng = np.random.RandomState(0)
+    state = rng.get_state()[1].copy()
+    assert labelling.draw_subsample(rng, 100) is None
+    np.testing.assert_array_equal(rng.get_state()[1], state)  # no draw, no change
+    sample = labelling.draw_subsample(rng, 250)
+    assert len(np.unique(sample)) == 100 and np.all(np.diff(sample) > 0)
+    assert LatentClustering(3).draw_subsample(rng, 10**6) is None
+
+
+def test_large_data_votes_cluster_one_shared_subsample(monkeypatch):
+    from sklearn.datasets import make_blobs
+
+    X, y = make_blobs(n_samples=300, centers=3, n_features=4, random_state=0)
+    fitted = []
+    real = _latent.cluster_latent
+
+    def recording(z, *args, **kwargs):
+        fitted.append(z.copy())
+        return real(z, *args, **kwargs)
+
+    monkeypatch.setattr(_latent, "cluster_latent", recording)
+    est = tiny(latent_subsample=120, max_rounds=2, patience=2, tol=0.0).fit(X.astype(np.float32))
+    assert {len(z) for z in fitted} == {120}
+    assert est.umap_n_neighbors_ is None  # projection="pca" here
+    assert est.ensemble_labels_.shape == (300,)
+    assert clustering_accuracy(y, est.labels_) > 0.95
+
+
+@pytest.mark.parametrize("n, expected", [(1797, 8), (20_000, 8), (30_000, 5), (100_000, 1)])
+def test_epochs_per_round_auto_bounds_a_rounds_visits(n, expected):
+    from skdeepcluster.training import resolve_epochs
+
+    assert resolve_epochs("auto", "spc.round", n) == expected

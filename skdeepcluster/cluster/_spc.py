@@ -7,7 +7,12 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from skdeepcluster.base import BaseDeepClusterer
 from skdeepcluster.nn import build_autoencoder
-from skdeepcluster.stages import EnsembleRounds, LatentClustering, MemberTraining
+from skdeepcluster.stages import (
+    MIN_UMAP_SAMPLES,
+    EnsembleRounds,
+    LatentClustering,
+    MemberTraining,
+)
 
 
 class SelectivePseudoLabelClustering(BaseDeepClusterer):
@@ -32,7 +37,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     pretrain_epochs : int or "auto", default="auto"
         Reconstruction-only epochs; ``"auto"``: row ``spc.pretrain`` of
         :data:`~skdeepcluster.training.EPOCH_BUDGETS`.
-    epochs_per_round, max_rounds : int, default=8, 5
+    epochs_per_round, max_rounds : int or "auto", int, default="auto", 5
+        ``"auto"``: row ``spc.round`` (8 epochs up to 20,000 samples, then fewer).
     patience, tol : int, float, default=2, 0.01
         Stop after ``patience`` rounds without a larger agreed fraction, or once a round
         changes fewer than ``tol`` of the labels (0: never).
@@ -48,6 +54,9 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
         UMAP's optimisation epochs (None: UMAP's own rule).
     clusterer : {"hdbscan", "gmm"}, default="hdbscan"
         HDBSCAN cut to K clusters (noise does not vote), else a mixture; or the mixture.
+    latent_subsample : int or None, default=20000
+        Above this many samples a vote projects and clusters a random subsample of this
+        size; the others take their 10 nearest subsample codes' majority (None: all).
     n_init : int, default=10
         Restarts of the Gaussian mixture.
     min_agreement, min_cluster_share : float, default=1/1.2, 0.5
@@ -71,7 +80,7 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     member_labels_, usable_members_ : every member's labels in the ensemble's ids, voted
     agreement_history_, ensemble_labels_history_, agreement_mask_history_ : per round
     n_rounds_, best_round_, autoencoders_ : rounds run, kept round, the members
-    pretrain_epochs_, umap_n_neighbors_ : resolved values
+    pretrain_epochs_, epochs_per_round_, umap_n_neighbors_ : resolved values
 
     Notes
     -----
@@ -79,7 +88,8 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
     truth (alignment, stopping and the kept round are unsupervised); a per-cluster floor;
     MLP members, MSE, no noise, a 10-d UMAP (a seed per member, 200 epochs); warped heads
     on images; HDBSCAN's least-noise K-cut, else a mixture; 5 members of code size 10;
-    linear decoder outputs; a last round on the kept vote; an inductive ``predict``.
+    linear decoder outputs; a last round on the kept vote; an inductive ``predict``;
+    above 20,000 samples, votes on a subsample and fewer epochs per round.
     ``precision="auto"`` keeps the small members in float32.
     On vectors: MLP members, their heads on unaugmented rows (SPC takes no views).
 
@@ -103,11 +113,13 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
 
     _parameter_constraints: dict = {
         **BaseDeepClusterer._parameter_constraints,
-        **dict.fromkeys(("n_members", "latent_dim", "epochs_per_round", "max_rounds",
-                         "patience", "projection_dim", "n_init"),
+        **dict.fromkeys(("n_members", "latent_dim", "max_rounds", "patience",
+                         "projection_dim", "n_init"),
                         [Interval(Integral, 1, None, closed="left")]),
         "autoencoder": [StrOptions({"auto", "mlp", "conv"})],
         "pretrain_epochs": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "epochs_per_round": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "latent_subsample": [None, Interval(Integral, MIN_UMAP_SAMPLES, None, closed="left")],
         "tol": [Interval(Real, 0, 1, closed="both")],
         "lr": [Interval(Real, 0, None, closed="neither")],
         "reconstruction": [StrOptions({"mse", "l1"})],
@@ -127,10 +139,11 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
 
     def __init__(self, n_clusters=10, *, n_clusters_range=(2, 30),
                  image_shape=None, n_members=5, latent_dim=10,
-                 autoencoder="mlp", pretrain_epochs="auto", epochs_per_round=8,
+                 autoencoder="mlp", pretrain_epochs="auto", epochs_per_round="auto",
                  max_rounds=5, patience=2, tol=0.01, lr=1e-3, reconstruction="mse",
                  noise_scale=0.0, projection="umap", projection_dim=10,
-                 umap_n_neighbors=None, umap_epochs=200, clusterer="hdbscan", n_init=10,
+                 umap_n_neighbors=None, umap_epochs=200, clusterer="hdbscan",
+                 latent_subsample=20000, n_init=10,
                  min_agreement=1 / 1.2, min_cluster_share=0.5, concat_member=True,
                  augment="auto", batch_size=64, n_jobs=None, vector_clip=None,
                  precision="auto", device="auto", random_state=None, verbose=0):
@@ -148,14 +161,16 @@ class SelectivePseudoLabelClustering(BaseDeepClusterer):
         ]
         labelling = LatentClustering(
             self.n_clusters, self.projection, self.projection_dim, self.umap_n_neighbors,
-            self.umap_epochs, self.clusterer, self.n_init).for_data(ctx)
+            self.umap_epochs, self.clusterer, self.n_init,
+            self.latent_subsample).for_data(ctx)
         training = MemberTraining(self.batch_size, self.lr, self.noise_scale,
                                   self.reconstruction, self.n_jobs)
         unlabeled = np.full(ctx.n_samples, -1, dtype=np.int64)
         pretrain_epochs = ctx.epochs("pretrain_epochs", self.pretrain_epochs, "spc.pretrain")
         members = training.run(ctx, members, unlabeled, pretrain_epochs,
                                stage="member pretraining")
+        epochs_per_round = ctx.epochs("epochs_per_round", self.epochs_per_round, "spc.round")
         rounds = EnsembleRounds(
-            self.epochs_per_round, self.max_rounds, self.patience, self.tol,
+            epochs_per_round, self.max_rounds, self.patience, self.tol,
             self.min_agreement, self.min_cluster_share, self.concat_member, self.augment)
         return rounds.run(ctx, members, training, labelling, self.n_clusters)

@@ -6,7 +6,13 @@ autoencoder ensemble and its latent clustering, and ClusMatch's base clustering.
 from skdeepcluster.stages._base_clustering import BaseClustering, default_base, external_base
 from skdeepcluster.stages._ensemble import EnsembleRounds, MemberTraining, head_augmentation
 from skdeepcluster.stages._heads import SelfLabellingHeads, full_data_head_losses
-from skdeepcluster.stages._latent import LatentClustering, cluster_latent, hdbscan_exactly_k
+from skdeepcluster.stages._latent import (
+    MIN_UMAP_SAMPLES,
+    LatentClustering,
+    cluster_latent,
+    extend_by_neighbors,
+    hdbscan_exactly_k,
+)
 from skdeepcluster.stages._pretrain import (
     ContrastivePretraining,
     contrastive_projector,
@@ -15,6 +21,7 @@ from skdeepcluster.stages._pretrain import (
 from skdeepcluster.stages._semi import SemiSupervisedTraining
 
 __all__ = [
+    "MIN_UMAP_SAMPLES",
     "BaseClustering",
     "ContrastivePretraining",
     "EnsembleRounds",
@@ -25,6 +32,7 @@ __all__ = [
     "cluster_latent",
     "contrastive_projector",
     "default_base",
+    "extend_by_neighbors",
     "external_base",
     "full_data_head_losses",
     "hdbscan_exactly_k",

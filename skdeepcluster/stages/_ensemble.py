@@ -137,8 +137,10 @@ class EnsembleRounds:
         if self.concat_member and len(codes) > 1:
             codes.append(np.concatenate(codes, axis=1))
         seeds = ctx.rng.randint(np.iinfo(np.int32).max, size=len(codes))
+        subsample = labelling.draw_subsample(ctx.rng, ctx.n_samples)
         labels = list(training.parallel()(
-            delayed(labelling)(z, int(s)) for z, s in zip(codes, seeds, strict=True)))
+            delayed(labelling)(z, int(s), subsample)
+            for z, s in zip(codes, seeds, strict=True)))
         return ensemble_vote(
             np.stack(labels), n_clusters, reference=len(codes) - 1, previous=previous,
             ratio=1.0 / self.min_agreement, min_cluster_share=self.min_cluster_share,

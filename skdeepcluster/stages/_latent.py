@@ -18,6 +18,8 @@ HDBSCAN_N_CUTS = 64
 HDBSCAN_BISECTIONS = 30
 #: UMAP neighbours: the reference's ``30 * n / 70000``, at least this many.
 MIN_UMAP_NEIGHBORS = 15
+#: Subsample neighbours whose majority labels a sample left out of the clustered subsample.
+SUBSAMPLE_VOTERS = 10
 
 
 @dataclass(frozen=True)  # hashable: joblib's Dask backend hashes the tasks' callables
@@ -32,11 +34,13 @@ class LatentClustering:
     umap_epochs: object = 200
     clusterer: str = "hdbscan"
     n_init: int = 10
+    max_samples: object = None
 
     def for_data(self, ctx):
         """A copy with UMAP's neighbour count resolved for ``ctx`` (stored as
-        ``umap_n_neighbors_``); tiny data sets fall back to PCA with a warning."""
-        n = ctx.n_samples
+        ``umap_n_neighbors_``; from the subsample's size where ``max_samples`` applies);
+        tiny data sets fall back to PCA with a warning."""
+        n = ctx.n_samples if self.max_samples is None else min(ctx.n_samples, self.max_samples)
         projection, neighbors = self.projection, None
         if projection == "umap" and n < MIN_UMAP_SAMPLES:
             warn_user(f"projection='umap' needs at least {MIN_UMAP_SAMPLES} samples, got "
@@ -49,15 +53,52 @@ class LatentClustering:
             neighbors = int(min(k, n - 1))
         ctx.resolve("umap_n_neighbors", neighbors)
         return LatentClustering(self.n_clusters, projection, self.projection_dim, neighbors,
-                                self.umap_epochs, self.clusterer, self.n_init)
+                                self.umap_epochs, self.clusterer, self.n_init, self.max_samples)
 
-    def __call__(self, z, seed):
+    def draw_subsample(self, rng, n_samples):
+        """Sorted indices of the samples to cluster (the same for every latent space of a
+        vote), or ``None`` for all of them; draws from ``rng`` only above ``max_samples``."""
+        if self.max_samples is None or n_samples <= self.max_samples:
+            return None
+        return np.sort(rng.choice(n_samples, self.max_samples, replace=False))
+
+    def __call__(self, z, seed, subsample=None):
+        """Labels of every row of ``z``; with ``subsample``, only those rows are projected
+        and clustered, and each other row takes the majority label (noise included) of
+        its :data:`SUBSAMPLE_VOTERS` nearest subsample rows in ``z``."""
         with single_threaded():  # labels must not depend on the machine's thread count
-            return cluster_latent(
-                z, self.n_clusters, projection=self.projection, clusterer=self.clusterer,
-                n_neighbors=self.umap_n_neighbors, n_components=self.projection_dim,
-                n_epochs=self.umap_epochs, n_init=self.n_init, seed=seed,
+            fitted = z if subsample is None else z[subsample]
+            labels = cluster_latent(
+                fitted, self.n_clusters, projection=self.projection,
+                clusterer=self.clusterer, n_neighbors=self.umap_n_neighbors,
+                n_components=self.projection_dim, n_epochs=self.umap_epochs,
+                n_init=self.n_init, seed=seed,
             )
+            if subsample is None:
+                return labels
+            return extend_by_neighbors(z, subsample, labels)
+
+
+def extend_by_neighbors(z, subsample, labels, n_voters=SUBSAMPLE_VOTERS):
+    """Labels of all rows of ``z`` from ``labels`` of its rows ``subsample``: those keep
+    theirs, every other row gets the most common label among its ``n_voters`` nearest
+    subsample rows (Euclidean; ties to the smaller label, so noise, -1, wins them)."""
+    from sklearn.neighbors import NearestNeighbors
+
+    z = np.asarray(z, dtype=np.float32)
+    out = np.empty(z.shape[0], dtype=np.int64)
+    out[subsample] = labels
+    rest = np.setdiff1d(np.arange(z.shape[0]), subsample, assume_unique=True)
+    if rest.size:
+        n_voters = min(n_voters, len(subsample))
+        # scikit-learn chunks the queries by its working_memory: memory linear in n
+        _, idx = NearestNeighbors(n_neighbors=n_voters).fit(z[subsample]).kneighbors(z[rest])
+        voted = np.asarray(labels, dtype=np.int64)[idx] + 1  # noise (-1) -> 0
+        width = int(voted.max()) + 1
+        rows = np.arange(rest.size)[:, None] * width
+        counts = np.bincount((rows + voted).ravel(), minlength=rest.size * width)
+        out[rest] = counts.reshape(rest.size, width).argmax(1) - 1
+    return out
 
 
 def cluster_latent(z, n_clusters, *, projection="umap", clusterer="gmm", n_neighbors=15,

@@ -22,6 +22,7 @@ EPOCH_BUDGETS = {
     "spice.heads": (36_000, 5, 20),
     "spice.semi": (400_000, 10, 50),
     "spc.pretrain": (250_000, 10, 50),
+    "spc.round": (160_000, 1, 8),  # 8, the reference's, up to 20,000 samples; then fewer
     "clusmatch.pretrain.image": (1_200_000, 20, 120),
     "clusmatch.pretrain.vector": (720_000, 20, 400),
     "clusmatch.finetune": (600_000, 10, 100),
