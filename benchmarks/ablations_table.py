@@ -2,7 +2,8 @@
 
 One row per fit and rule: the harness's ``ablation-*.csv`` files (a row per method,
 the rule being the method's name) and the JSON lines of ``spc_rounds.py`` and
-``spice_reliable.py`` (two or three rules measured from one fit). ``item`` is the
+``spice_reliable.py`` (two or three rules measured from one fit, or one fit per rule
+named by its parameters). ``item`` is the
 file's name without ``ablation-``, the data set part and a ``-seed<N>`` / ``-seeds<N>``
 end (a run of some of the seeds), e.g. ``threshold-momentum``;
 the commentary is ``results/ablations.md``.
@@ -29,6 +30,8 @@ JSONL_RULES = {
     "ablation-spc-round0.jsonl": SPC_OUTPUTS,  # round 0 among the candidates
     "ablation-spice-reliable.jsonl": [("reliable floor 100 (former)", "acc_former"),
                                       ("the paper's reliable set", "acc_paper")],
+    # one fit per rule, the rule being the parameters given (none: the defaults)
+    "ablation-spc-large-data.jsonl": "params",
 }
 
 
@@ -54,7 +57,11 @@ def harness_rows(path):
 def jsonl_rows(path):
     for line in path.read_text().splitlines():
         record = json.loads(line)
-        for rule, key in JSONL_RULES[path.name]:
+        rules = JSONL_RULES[path.name]
+        if rules == "params":
+            given = ", ".join(f"{k}={v}" for k, v in record["params"].items())
+            rules = [(given or "defaults", "acc_predict")]
+        for rule, key in rules:
             yield {"item": item_of(path.stem), "source": path.name,
                    "dataset": record["dataset"], "seed": record["seed"], "rule": rule,
                    "acc": f"{record[key]:.4f}", "nmi": "", "ari": "",

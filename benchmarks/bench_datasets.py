@@ -52,6 +52,16 @@ def _pca50(load):
     return pca
 
 
+def _first(load, n):
+    """The first ``n`` rows of a set (its files' own order, no labels used)."""
+
+    def first(data_home=None, download=True):
+        X, y = load(data_home, download)
+        return X[:n], y[:n]
+
+    return first
+
+
 def _table(load):
     def table(data_home=None, download=True):
         X, y = load(data_home, download)
@@ -130,6 +140,11 @@ DATASETS = {
                      standardize=True),
         BenchDataset("vehicle", _table(tables.load_vehicle), 4,
                      "vehicle silhouettes, 846 x 18 (r-cran-mlbench)", standardize=True),
+        # large data no default was chosen on (SPC's subsampled votes, docs/tuning.md)
+        BenchDataset("fashion-mnist-train30k-pca50",
+                     _pca50(_first(_wrap(load_fashion_mnist, subset="train"), 30_000)),
+                     standardize=True,
+                     description="first 30,000 Fashion-MNIST training images, PCA to 50 dims"),
         # the `scaling` profile: one mixture at growing n
         *(BenchDataset(f"gmm64-{label}", _gaussian_mixture(n), 10,
                        f"64-d mixture of 10 Gaussians, {n:,} rows")

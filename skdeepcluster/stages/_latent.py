@@ -25,7 +25,8 @@ SUBSAMPLE_VOTERS = 10
 @dataclass(frozen=True)  # hashable: joblib's Dask backend hashes the tasks' callables
 class LatentClustering:
     """How one latent space becomes exactly ``n_clusters`` labels (see
-    :func:`cluster_latent`); :meth:`for_data` settles UMAP's neighbours for the data."""
+    :func:`cluster_latent`; above ``max_samples`` rows, on a subsample of that size, the
+    rest by :func:`extend_by_neighbors`); :meth:`for_data` settles UMAP's neighbours."""
 
     n_clusters: int
     projection: str = "umap"
