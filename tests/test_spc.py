@@ -408,7 +408,7 @@ def test_neighbour_majority_matches_a_brute_force_reference():
 
 
 def test_subsample_is_drawn_only_above_its_size():
-    labelling = LatentClustering(3, max_samples=100)
+    labelling = LatentClustering(3, latent_subsample=100)
     rng = np.random.RandomState(0)
     state = rng.get_state()[1].copy()
     assert labelling.draw_subsample(rng, 100) is None

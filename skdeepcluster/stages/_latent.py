@@ -25,7 +25,7 @@ SUBSAMPLE_VOTERS = 10
 @dataclass(frozen=True)  # hashable: joblib's Dask backend hashes the tasks' callables
 class LatentClustering:
     """How one latent space becomes exactly ``n_clusters`` labels (see
-    :func:`cluster_latent`; above ``max_samples`` rows, on a subsample of that size, the
+    :func:`cluster_latent`; above ``latent_subsample`` rows, on a subsample of that size, the
     rest by :func:`extend_by_neighbors`); :meth:`for_data` settles UMAP's neighbours."""
 
     n_clusters: int
@@ -35,13 +35,15 @@ class LatentClustering:
     umap_epochs: object = 200
     clusterer: str = "hdbscan"
     n_init: int = 10
-    max_samples: object = None
+    latent_subsample: object = None
 
     def for_data(self, ctx):
         """A copy with UMAP's neighbour count resolved for ``ctx`` (stored as
-        ``umap_n_neighbors_``; from the subsample's size where ``max_samples`` applies);
+        ``umap_n_neighbors_``; from the subsample's size where ``latent_subsample`` applies);
         tiny data sets fall back to PCA with a warning."""
-        n = ctx.n_samples if self.max_samples is None else min(ctx.n_samples, self.max_samples)
+        n = ctx.n_samples
+        if self.latent_subsample is not None:
+            n = min(n, self.latent_subsample)
         projection, neighbors = self.projection, None
         if projection == "umap" and n < MIN_UMAP_SAMPLES:
             warn_user(f"projection='umap' needs at least {MIN_UMAP_SAMPLES} samples, got "
@@ -54,14 +56,15 @@ class LatentClustering:
             neighbors = int(min(k, n - 1))
         ctx.resolve("umap_n_neighbors", neighbors)
         return LatentClustering(self.n_clusters, projection, self.projection_dim, neighbors,
-                                self.umap_epochs, self.clusterer, self.n_init, self.max_samples)
+                                self.umap_epochs, self.clusterer, self.n_init,
+                                self.latent_subsample)
 
     def draw_subsample(self, rng, n_samples):
         """Sorted indices of the samples to cluster (the same for every latent space of a
-        vote), or ``None`` for all of them; draws from ``rng`` only above ``max_samples``."""
-        if self.max_samples is None or n_samples <= self.max_samples:
+        vote), or ``None`` for all of them; draws from ``rng`` only above ``latent_subsample``."""
+        if self.latent_subsample is None or n_samples <= self.latent_subsample:
             return None
-        return np.sort(rng.choice(n_samples, self.max_samples, replace=False))
+        return np.sort(rng.choice(n_samples, self.latent_subsample, replace=False))
 
     def __call__(self, z, seed, subsample=None):
         """Labels of every row of ``z``; with ``subsample``, only those rows are projected
