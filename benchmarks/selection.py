@@ -7,6 +7,8 @@
     python benchmarks/selection.py table --runs-dir DIR --out results/selection.md
     python benchmarks/selection.py auto --dataset wine --methods ClusMatch,MTDC \
         --range 2,12 --out results/selection-auto.csv   # n_clusters="auto" itself
+    python benchmarks/selection.py search --dataset wine --methods SPC --range 2,12 \
+        --runs-dir DIR --out results/selection-search.csv   # its search, rule by rule
 
 ``fit`` keeps each fit's labels, embedding (``transform``) and the true classes, so every
 score is computed afterwards from the same fits (``table``): the silhouette in the fit's
@@ -66,18 +68,88 @@ def fit(args):
     setting = "default" if not params else ",".join(f"{k}={v}" for k, v in params.items())
     for method in args.methods.split(","):
         for k in (int(k) for k in args.ks.split(",")):
-            path = runs / f"{args.dataset}__{method}__k{k}__{setting}__s{args.seed}.npz"
-            if path.exists():
-                continue
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                est = _estimators()[method](n_clusters=k, random_state=args.seed, **params)
-                est.fit(X)
-            seconds = time.perf_counter() - start
-            np.savez(path, labels=est.labels_, embedding=est.transform(X), y=y,
-                     fit_s=seconds)
-            print(f"{path.name}: {seconds:.1f} s", flush=True)
+            _fitted(runs, args.dataset, method, k, setting, args.seed, X, y, params)
+
+
+def _fitted(runs, dataset, method, k, setting, seed, X, y, params):
+    """The kept run of ``method`` at ``k`` (labels, embedding, true classes, fit time),
+    fitted and saved first if ``runs`` does not hold it."""
+    path = runs / f"{dataset}__{method}__k{k}__{setting}__s{seed}.npz"
+    if not path.exists():
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            est = _estimators()[method](n_clusters=k, random_state=seed, **params)
+            est.fit(X)
+        seconds = time.perf_counter() - start
+        np.savez(path, labels=est.labels_, embedding=est.transform(X), y=y, fit_s=seconds)
+        print(f"{path.name}: {seconds:.1f} s", flush=True)
+    return np.load(path)
+
+
+def search(args):
+    """The coarse-to-fine search of ``n_clusters="auto"`` under each rule, on fits
+    shared between the rules (a fit at k is the one the search itself would make: same
+    seed, same settings), kept in ``--runs-dir``; what each rule picks goes to ``--out``."""
+    import csv
+
+    import torch
+
+    from skdeepcluster.metrics import clustering_accuracy
+    from skdeepcluster.metrics._unsupervised import SCORE_SAMPLE_SIZE, _subset
+
+    torch.set_num_threads(1)
+    X, y = _load(args.dataset, args.data_home)
+    low, high = (int(v) for v in args.range.split(","))
+    runs = Path(args.runs_dir)
+    runs.mkdir(parents=True, exist_ok=True)
+    rows = _subset(len(X), SCORE_SAMPLE_SIZE, 0)  # the rows the estimators score
+    out = Path(args.out)
+    new = not out.exists()
+    with out.open("a", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(["dataset", "method", "seed", "range", "rule", "true_k",
+                             "picked_k", "acc", "fit_s", "n_fits", "scores"])
+        for method in args.methods.split(","):
+            for rule in args.rules.split(","):
+                def fitted(k, method=method):
+                    return _fitted(runs, args.dataset, method, k, "default", args.seed, X, y, {})
+
+                picked, scores, fit_s = _search_once(fitted, rule, low, high, rows)
+                writer.writerow([args.dataset, method, args.seed, f"{low}-{high}", rule,
+                                 np.unique(y).size, picked,
+                                 f"{clustering_accuracy(y, fitted(picked)['labels']):.4f}",
+                                 f"{fit_s:.1f}", len(scores),
+                                 {k: round(v, 4) for k, v in scores.items()}])
+                f.flush()
+                print(args.dataset, method, rule, "picked", picked, flush=True)
+
+
+def _search_once(fitted, rule, low, high, rows):
+    """The search under ``rule`` ("own": each fit's silhouette in its own embedding;
+    "cross": the package's, :class:`CrossSilhouettes`), on ``fitted(k)`` runs, scored
+    on ``rows``, exactly as the estimators score; the pick, the scores, the fit time."""
+    from skdeepcluster._n_clusters import CrossSilhouettes, coarse_to_fine_search
+    from skdeepcluster.metrics import embedding_silhouette
+
+    judged, fit_s = CrossSilhouettes(), []
+
+    def score_of(k):
+        run = fitted(k)
+        fit_s.append(float(run["fit_s"]))
+        if np.unique(run["labels"]).size < k:  # clusters left empty
+            return -np.inf
+        embedding, labels = run["embedding"][rows], run["labels"][rows]
+        judged.add(k, embedding, labels)
+        return embedding_silhouette(embedding, labels)
+
+    def rescore(scores):
+        return {**scores, **judged.scores()}
+
+    picked, scores = coarse_to_fine_search(score_of, low, high,
+                                           rescore=rescore if rule == "cross" else None)
+    return picked, scores, sum(fit_s)
 
 
 def table(args):
@@ -201,8 +273,14 @@ def main(argv=None):
     a.add_argument("--methods", default="ClusMatch")
     a.add_argument("--range", default="2,30")
     a.add_argument("--out", required=True)
+    r = sub.add_parser("search", parents=[fitting])
+    r.add_argument("--methods", default="ClusMatch")
+    r.add_argument("--range", default="2,30")
+    r.add_argument("--rules", default="own,cross")
+    r.add_argument("--runs-dir", required=True)
+    r.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    {"fit": fit, "table": table, "auto": auto}[args.command](args)
+    {"fit": fit, "table": table, "auto": auto, "search": search}[args.command](args)
     return 0
 
 

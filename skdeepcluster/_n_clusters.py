@@ -3,16 +3,22 @@ label-free score."""
 
 import numpy as np
 
+from skdeepcluster.metrics import embedding_silhouette
+
 #: Candidates of the first, coarse pass (log-spaced over the range).
 N_COARSE = 6
 
 
-def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE):
+def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE, rescore=None):
     """The integer ``k`` in ``[low, high]`` with the highest ``score_of(k)``, found with
     few calls: ``n_coarse`` log-spaced candidates first, then, while the best ``k`` has
     untried integers between it and a tried neighbour, the midpoints of those gaps.
     Ties go to the smaller ``k``. About ``n_coarse + 2 log2(gap)`` calls, where gap is
     the coarse spacing at the best ``k``; each ``k`` is scored once.
+
+    ``rescore``, for scores that judge the candidates against each other: called with
+    ``{k: score}`` of every ``k`` tried after each new one, it returns them all anew
+    (so an earlier ``k``'s score may change as more are tried).
 
     Returns
     -------
@@ -24,10 +30,15 @@ def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE):
         raise ValueError(f"The range of n_clusters is empty: ({low}, {high}).")
     scores = {}
 
+    def finite_or_worst(value):
+        value = float(value)
+        return value if np.isfinite(value) else -np.inf
+
     def score(k):
         if k not in scores:
-            value = float(score_of(k))
-            scores[k] = value if np.isfinite(value) else -np.inf
+            scores[k] = finite_or_worst(score_of(k))
+            if rescore is not None:
+                scores.update({j: finite_or_worst(v) for j, v in rescore(dict(scores)).items()})
         return scores[k]
 
     coarse = np.geomspace(low, high, min(n_coarse, high - low + 1))
@@ -46,3 +57,30 @@ def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE):
             return best, dict(sorted(scores.items()))
         for k in gaps:
             score(k)
+
+
+class CrossSilhouettes:
+    """The candidates' labels judged in every candidate's embedding of the same rows.
+
+    The score of candidate ``k`` is the mean, over every candidate ``j`` added (``k``
+    itself included), of the cosine silhouette of ``k``'s labels in ``j``'s embedding.
+    An embedding trained for ``k`` clusters tends to gather into ``k`` groups, which
+    flatters its own labels; the other candidates' spaces do not share that bias. Each
+    pair is computed once.
+    """
+
+    def __init__(self):
+        self._embeddings, self._labels, self._pairs = {}, {}, {}
+
+    def add(self, k, embedding, labels):
+        self._embeddings[k], self._labels[k] = np.asarray(embedding), np.asarray(labels)
+
+    def scores(self):
+        """``{k: score}`` of every candidate added."""
+        for i in self._labels:
+            for j in self._embeddings:
+                if (i, j) not in self._pairs:
+                    self._pairs[i, j] = embedding_silhouette(
+                        self._embeddings[j], self._labels[i], sample_size=None)
+        return {i: float(np.mean([self._pairs[i, j] for j in self._embeddings]))
+                for i in sorted(self._labels)}

@@ -36,11 +36,11 @@ from skdeepcluster._input import (
     resolve_device,
     validate_input,
 )
-from skdeepcluster._n_clusters import coarse_to_fine_search
+from skdeepcluster._n_clusters import CrossSilhouettes, coarse_to_fine_search
 from skdeepcluster._params import store_init_params
 from skdeepcluster._warnings import warn_user
 from skdeepcluster.augment import VECTOR_VIEWS, make_views
-from skdeepcluster.metrics import silhouette_scorer
+from skdeepcluster.metrics._unsupervised import score_rows
 from skdeepcluster.nn import PRECISIONS, RescaledInput, forward_in_batches, resolve_precision
 from skdeepcluster.training import make_accelerator, preserved_thread_settings, resolve_epochs
 
@@ -288,30 +288,39 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
 
     def _fit_searching_n_clusters(self, X_raw):
         """``n_clusters="auto"``: fit a copy for each number the coarse-to-fine search
-        tries and keep the best-scoring fit's state (only the best so far is held). A fit
-        whose labels leave clusters empty scores -inf."""
+        tries and keep the state of the fit whose labels have the highest mean
+        silhouette over the embeddings of all the fits (:class:`CrossSilhouettes`, on
+        one fixed subset of rows). A fit that leaves clusters empty scores -inf, and its
+        embedding judges no other fit. Every fit is held until the search ends."""
         low, high = _checked_range(self.n_clusters_range, _n_rows(X_raw))
-        best = {}
+        X_scored = score_rows(X_raw)
+        states, judged = {}, CrossSilhouettes()  # every fit's state; the usable ones
 
-        def score_of(k):
+        def fit_candidate(k):
             candidate = clone(self).set_params(n_clusters=k, **_base_params_for(self, k))
             candidate._fit_transactional(X_raw, warn_unused_clusters=False)
+            states[k] = candidate.__dict__
             # a fit that leaves clusters empty is not a k-cluster solution
-            unused = np.unique(candidate.labels_).size < k
-            score = -np.inf if unused else silhouette_scorer(candidate, X_raw)
-            if self.verbose:
-                print(f"{self._short_name} n_clusters={k}: score {score:.4f}", flush=True)
-            if not best or score > best["score"] or (score == best["score"] and k < best["k"]):
-                best.update(k=k, score=score, state=candidate.__dict__)
-            return score
+            if np.unique(candidate.labels_).size < k:
+                return -np.inf
+            judged.add(k, candidate.transform(X_scored), candidate.predict(X_scored))
+            return 0.0  # scored with the others by cross_scores
 
-        chosen, scores = coarse_to_fine_search(score_of, low, high)
-        if not np.isfinite(best["score"]):
+        def cross_scores(scores):
+            scores.update(judged.scores())
+            if self.verbose:
+                print(f"{self._short_name} n_clusters: scores "
+                      + ", ".join(f"{k}: {v:.4f}" for k, v in sorted(scores.items())),
+                      flush=True)
+            return scores
+
+        chosen, scores = coarse_to_fine_search(fit_candidate, low, high, rescore=cross_scores)
+        if not np.isfinite(scores[chosen]):
             warn_user(f"{type(self).__name__}: every number of clusters tried left some "
                       f"clusters empty; keeping n_clusters={chosen}. The data may hold "
                       "fewer groups than n_clusters_range starts at, or training collapsed.")
         params = self.get_params(deep=False)
-        fitted = {name: value for name, value in best["state"].items() if name not in params}
+        fitted = {name: value for name, value in states[chosen].items() if name not in params}
         self.__dict__.update(fitted, n_clusters_=chosen, n_clusters_scores_=scores)
 
     def _view_options(self):

@@ -8,7 +8,7 @@ from sklearn.cluster import KMeans
 from sklearn.datasets import make_blobs
 from sklearn.model_selection import GridSearchCV
 
-from skdeepcluster._n_clusters import coarse_to_fine_search
+from skdeepcluster._n_clusters import CrossSilhouettes, coarse_to_fine_search
 from skdeepcluster.metrics import (
     embedding_silhouette,
     label_stability,
@@ -53,6 +53,21 @@ def test_search_breaks_ties_to_the_smaller_k_and_skips_non_finite_scores():
         coarse_to_fine_search(lambda k: 0.0, 5, 4)
 
 
+def test_search_follows_scores_that_change_as_candidates_are_added():
+    # a joint score that favours whichever candidate is nearest the mean of those tried:
+    # every earlier score moves with each new k, and the pick must follow the final ones
+    def rescore(scores):
+        centre = np.mean(list(scores))
+        return {k: -abs(k - centre) for k in scores}
+
+    calls = []
+    best, scores = coarse_to_fine_search(lambda k: calls.append(k) or 0.0, 2, 30,
+                                         rescore=rescore)
+    assert scores == rescore(dict.fromkeys(scores))
+    assert best == max(scores, key=lambda k: (scores[k], -k))
+    assert sorted(calls) == sorted(scores)  # still one evaluation per k
+
+
 # ---------------------------------------------------------------- the scores
 def test_silhouette_matches_a_hand_computed_case():
     # 1-D points {0, 1} and {10, 11}: for 0, a = 1 and b = (10 + 11) / 2; by symmetry
@@ -61,6 +76,36 @@ def test_silhouette_matches_a_hand_computed_case():
     expected = np.mean([1 - 1 / 10.5, 1 - 1 / 9.5, 1 - 1 / 9.5, 1 - 1 / 10.5])
     assert embedding_silhouette(Z, [0, 0, 1, 1], metric="euclidean") == pytest.approx(expected)
     assert embedding_silhouette(Z, [0, 0, 0, 0]) == -1.0  # one cluster: no structure
+
+
+def test_cross_silhouettes_average_each_labeling_over_every_embedding():
+    rng = np.random.RandomState(0)
+    embeddings = {k: rng.normal(size=(60, 3)) for k in (2, 3, 5)}
+    labels = {k: rng.randint(0, k, 60) for k in embeddings}
+    judged = CrossSilhouettes()
+    for k in embeddings:
+        judged.add(k, embeddings[k], labels[k])
+    scores = judged.scores()
+    for i in labels:  # the slow, obvious reference
+        expected = np.mean([embedding_silhouette(embeddings[j], labels[i]) for j in embeddings])
+        assert scores[i] == pytest.approx(expected)
+
+
+def test_cross_silhouettes_discount_an_embedding_that_flatters_its_own_labels():
+    # two groups of directions; fit "4" split each into two tight cones in its own
+    # embedding, while fit "2" kept the two groups. Its own silhouette prefers the split,
+    # the mean over both embeddings the two groups.
+    rng = np.random.RandomState(1)
+    groups = np.repeat([0, 1], 40)
+    halves = np.tile(np.repeat([0, 1], 20), 2) + 2 * groups
+    two = np.eye(3)[groups] + 0.3 * rng.normal(size=(80, 3))
+    four = np.eye(4)[halves] + 0.05 * rng.normal(size=(80, 4))
+    assert embedding_silhouette(four, halves) > embedding_silhouette(two, groups)
+    judged = CrossSilhouettes()
+    judged.add(2, two, groups)
+    judged.add(4, four, halves)
+    scores = judged.scores()
+    assert scores[2] > scores[4]
 
 
 def test_probe_agreement_is_one_for_separable_labels_and_zero_for_one_cluster():

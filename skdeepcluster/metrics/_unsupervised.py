@@ -116,14 +116,21 @@ def label_stability(labels_a, labels_b):
     return float(adjusted_rand_score(np.asarray(labels_a), np.asarray(labels_b)))
 
 
-def _embedded(estimator, X):
-    """Embedding and labels of (a seeded subset of at most ``SCORE_SAMPLE_SIZE`` of) the
-    rows of ``X``: the scores look at no more, so larger data is never embedded whole."""
+def score_rows(X):
+    """The rows of ``X`` the scores look at: all of them, or a seeded subset of
+    ``SCORE_SAMPLE_SIZE`` (the same for every call on the same data), so that large
+    data is never embedded whole."""
     if not hasattr(X, "shape"):
         X = np.asarray(X)
     rows = _subset(X.shape[0], SCORE_SAMPLE_SIZE, 0)
     if rows.size < X.shape[0]:
         X = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+    return X
+
+
+def _embedded(estimator, X):
+    """Embedding and labels of the :func:`score_rows` of ``X``."""
+    X = score_rows(X)
     return estimator.transform(X), estimator.predict(X)
 
 
