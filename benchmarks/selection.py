@@ -128,12 +128,13 @@ def search(args):
 
 def _search_once(fitted, rule, low, high, rows):
     """The search under ``rule`` ("own": each fit's silhouette in its own embedding;
-    "cross": the package's, :class:`CrossSilhouettes`), on ``fitted(k)`` runs, scored
-    on ``rows``, exactly as the estimators score; the pick, the scores, the fit time."""
+    "cross": its mean silhouette over every fit's embedding; "mix": the mean of the two,
+    the package's rule), on ``fitted(k)`` runs, scored on ``rows``, exactly as the
+    estimators score; the pick, the scores, the fit time."""
     from skdeepcluster._n_clusters import CrossSilhouettes, coarse_to_fine_search
     from skdeepcluster.metrics import embedding_silhouette
 
-    judged, fit_s = CrossSilhouettes(), []
+    judged, fit_s = CrossSilhouettes(own_weight=0.5 if rule == "mix" else 0.0), []
 
     def score_of(k):
         run = fitted(k)
@@ -148,7 +149,7 @@ def _search_once(fitted, rule, low, high, rows):
         return {**scores, **judged.scores()}
 
     picked, scores = coarse_to_fine_search(score_of, low, high,
-                                           rescore=rescore if rule == "cross" else None)
+                                           rescore=None if rule == "own" else rescore)
     return picked, scores, sum(fit_s)
 
 
@@ -276,7 +277,7 @@ def main(argv=None):
     r = sub.add_parser("search", parents=[fitting])
     r.add_argument("--methods", default="ClusMatch")
     r.add_argument("--range", default="2,30")
-    r.add_argument("--rules", default="own,cross")
+    r.add_argument("--rules", default="own,cross,mix")
     r.add_argument("--runs-dir", required=True)
     r.add_argument("--out", required=True)
     args = p.parse_args(argv)

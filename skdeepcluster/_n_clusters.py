@@ -60,16 +60,18 @@ def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE, rescore=Non
 
 
 class CrossSilhouettes:
-    """The candidates' labels judged in every candidate's embedding of the same rows.
+    """The candidates' labels judged in their own embedding and in every candidate's.
 
-    The score of candidate ``k`` is the mean, over every candidate ``j`` added (``k``
-    itself included), of the cosine silhouette of ``k``'s labels in ``j``'s embedding.
-    An embedding trained for ``k`` clusters tends to gather into ``k`` groups, which
-    flatters its own labels; the other candidates' spaces do not share that bias. Each
-    pair is computed once.
+    The score of candidate ``k`` is ``own_weight`` times the cosine silhouette of its
+    labels in its own embedding plus ``1 - own_weight`` times their mean silhouette over
+    the embeddings of every candidate added (its own included). An embedding trained
+    for ``k`` clusters tends to gather into ``k`` groups, which flatters its own labels;
+    the other candidates' spaces do not share that bias, but they also hold the finer
+    groups that candidates with more clusters learned. Each pair is computed once.
     """
 
-    def __init__(self):
+    def __init__(self, own_weight=0.5):
+        self.own_weight = own_weight
         self._embeddings, self._labels, self._pairs = {}, {}, {}
 
     def add(self, k, embedding, labels):
@@ -82,5 +84,7 @@ class CrossSilhouettes:
                 if (i, j) not in self._pairs:
                     self._pairs[i, j] = embedding_silhouette(
                         self._embeddings[j], self._labels[i], sample_size=None)
-        return {i: float(np.mean([self._pairs[i, j] for j in self._embeddings]))
+        w = self.own_weight
+        return {i: float(w * self._pairs[i, i] + (1 - w) * np.mean(
+                    [self._pairs[i, j] for j in self._embeddings]))
                 for i in sorted(self._labels)}

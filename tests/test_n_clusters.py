@@ -78,30 +78,32 @@ def test_silhouette_matches_a_hand_computed_case():
     assert embedding_silhouette(Z, [0, 0, 0, 0]) == -1.0  # one cluster: no structure
 
 
-def test_cross_silhouettes_average_each_labeling_over_every_embedding():
+def test_cross_silhouettes_weigh_the_own_embedding_against_every_embedding():
     rng = np.random.RandomState(0)
     embeddings = {k: rng.normal(size=(60, 3)) for k in (2, 3, 5)}
     labels = {k: rng.randint(0, k, 60) for k in embeddings}
-    judged = CrossSilhouettes()
-    for k in embeddings:
-        judged.add(k, embeddings[k], labels[k])
-    scores = judged.scores()
-    for i in labels:  # the slow, obvious reference
-        expected = np.mean([embedding_silhouette(embeddings[j], labels[i]) for j in embeddings])
-        assert scores[i] == pytest.approx(expected)
+    for own_weight in (0.0, 0.5, 1.0):
+        judged = CrossSilhouettes(own_weight)
+        for k in embeddings:
+            judged.add(k, embeddings[k], labels[k])
+        scores = judged.scores()
+        for i in labels:  # the slow, obvious reference
+            cross = np.mean([embedding_silhouette(embeddings[j], labels[i]) for j in embeddings])
+            own = embedding_silhouette(embeddings[i], labels[i])
+            assert scores[i] == pytest.approx(own_weight * own + (1 - own_weight) * cross)
 
 
 def test_cross_silhouettes_discount_an_embedding_that_flatters_its_own_labels():
     # two groups of directions; fit "4" split each into two tight cones in its own
     # embedding, while fit "2" kept the two groups. Its own silhouette prefers the split,
-    # the mean over both embeddings the two groups.
+    # the mean over both embeddings (the cross part of the score) the two groups.
     rng = np.random.RandomState(1)
     groups = np.repeat([0, 1], 40)
     halves = np.tile(np.repeat([0, 1], 20), 2) + 2 * groups
     two = np.eye(3)[groups] + 0.3 * rng.normal(size=(80, 3))
     four = np.eye(4)[halves] + 0.05 * rng.normal(size=(80, 4))
     assert embedding_silhouette(four, halves) > embedding_silhouette(two, groups)
-    judged = CrossSilhouettes()
+    judged = CrossSilhouettes(own_weight=0.0)
     judged.add(2, two, groups)
     judged.add(4, four, halves)
     scores = judged.scores()
