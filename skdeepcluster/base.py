@@ -291,8 +291,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         tries and keep the state of the best-scoring fit: the mean of its labels'
         silhouette in its own embedding and of their mean silhouette over the
         embeddings of all the fits (:class:`CrossSilhouettes`, on one fixed subset of
-        rows). A fit that leaves clusters empty scores -inf, and its
-        embedding judges no other fit. Every fit is held until the search ends."""
+        rows). A fit that leaves clusters empty scores -inf, and its embedding judges
+        no other fit. Every fit is held until the search ends."""
         low, high = _checked_range(self.n_clusters_range, _n_rows(X_raw))
         X_scored = score_rows(X_raw)
         states, judged = {}, CrossSilhouettes()  # every fit's state; the usable ones
