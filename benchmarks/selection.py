@@ -22,6 +22,8 @@ One process, one torch thread.
 
 import argparse
 import collections
+import contextlib
+import csv
 import sys
 import time
 import warnings
@@ -91,8 +93,6 @@ def search(args):
     """The coarse-to-fine search of ``n_clusters="auto"`` under each rule, on fits
     shared between the rules (a fit at k is the one the search itself would make: same
     seed, same settings), kept in ``--runs-dir``; what each rule picks goes to ``--out``."""
-    import csv
-
     import torch
 
     from skdeepcluster.metrics import clustering_accuracy
@@ -104,13 +104,9 @@ def search(args):
     runs = Path(args.runs_dir)
     runs.mkdir(parents=True, exist_ok=True)
     rows = _subset(len(X), SCORE_SAMPLE_SIZE, 0)  # the rows the estimators score
-    out = Path(args.out)
-    new = not out.exists()
-    with out.open("a", newline="") as f:
-        writer = csv.writer(f)
-        if new:
-            writer.writerow(["dataset", "method", "seed", "range", "rule", "true_k",
-                             "picked_k", "acc", "fit_s", "n_fits", "scores"])
+    header = ["dataset", "method", "seed", "range", "rule", "true_k", "picked_k", "acc",
+              "fit_s", "n_fits", "scores"]
+    with _appending_csv(args.out, header) as (f, writer):
         for method in args.methods.split(","):
             for rule in args.rules.split(","):
                 def fitted(k, method=method):
@@ -220,8 +216,6 @@ def table(args):
 
 def auto(args):
     """Fit ``n_clusters="auto"`` and append what it picked to ``--out`` (CSV)."""
-    import csv
-
     import torch
 
     from skdeepcluster.metrics import clustering_accuracy
@@ -229,13 +223,9 @@ def auto(args):
     torch.set_num_threads(1)
     X, y = _load(args.dataset, args.data_home)
     low, high = (int(v) for v in args.range.split(","))
-    out = Path(args.out)
-    new = not out.exists()
-    with out.open("a", newline="") as f:
-        writer = csv.writer(f)
-        if new:
-            writer.writerow(["dataset", "method", "seed", "range", "true_k", "picked_k",
-                             "acc", "fit_s", "n_fits", "scores"])
+    header = ["dataset", "method", "seed", "range", "true_k", "picked_k", "acc", "fit_s",
+              "n_fits", "scores"]
+    with _appending_csv(args.out, header) as (f, writer):
         for method in args.methods.split(","):
             start = time.perf_counter()
             with warnings.catch_warnings():
@@ -251,6 +241,19 @@ def auto(args):
             f.flush()
             print(args.dataset, method, "picked", est.n_clusters_, f"{seconds:.0f} s", scores,
                   flush=True)
+
+
+@contextlib.contextmanager
+def _appending_csv(path, header):
+    """The CSV file at ``path`` opened for appending (``header`` written first if it is
+    new), and its writer."""
+    path = Path(path)
+    new = not path.exists()
+    with path.open("a", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(header)
+        yield f, writer
 
 
 def main(argv=None):
