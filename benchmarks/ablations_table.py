@@ -19,8 +19,8 @@ import re
 RESULTS = pathlib.Path(__file__).resolve().parent / "results"
 COLUMNS = ("item", "source", "dataset", "seed", "rule", "acc", "nmi", "ari", "fit_s")
 # suffixes of the harness files that name the data set, not the item
-DATASET_SUFFIXES = ("-digits", "-mnist-vectors", "-mnist-here", "-mnist", "-fashion",
-                    "-tables")
+DATASET_SUFFIXES = ("-digits-vectors", "-digits", "-mnist-vectors", "-mnist-here", "-mnist",
+                    "-fashion", "-tables")
 # the rules a JSON-lines file compares from one fit: (rule name, ACC key)
 SPC_OUTPUTS = [("labels_ (the heads)", "acc_predict"),
                ("the kept round's vote", "acc_ensemble"),

@@ -125,6 +125,7 @@ def test_ablations_table_names_items_and_keeps_every_rule(tmp_path, monkeypatch)
     spec.loader.exec_module(table)
     assert table.item_of("ablation-kmeans-metric-mnist-vectors") == "kmeans-metric"
     assert table.item_of("ablation-threshold-momentum-mnist") == "threshold-momentum"
+    assert table.item_of("ablation-prototype-cells-digits-vectors") == "prototype-cells"
     assert table.item_of("ablation-spc-rounds") == "spc-rounds"
     assert table.item_of("ablation-boosting-mnist-seed2") == "boosting"
     assert table.item_of("ablation-boosting-mnist-vectors-seeds12") == "boosting"
