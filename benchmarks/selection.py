@@ -12,12 +12,12 @@
 
 ``fit`` keeps each fit's labels, embedding (``transform``) and the true classes, so every
 score is computed afterwards from the same fits (``table``): the silhouette in the fit's
-own embedding (``own``, what ``n_clusters="auto"`` uses), the mean silhouette of its
-labels over the embeddings of all the runs of that method (``cross``), the silhouette
-in the scaled input (``input``), the linear probe agreement (``probe``) and, where
-runs with seeds 0 and 1 of the same setting exist, the adjusted Rand index between them
-(``stability``, on seed 0's row). The true classes are read only by ``table``, for ACC.
-One process, one torch thread.
+own embedding (``own``), the mean silhouette of its labels over the embeddings of all
+the runs of that method and data set (``cross``), the mean of the two (``mix``, the rule
+of ``n_clusters="auto"``), the silhouette in the scaled input (``input``), the linear
+probe agreement (``probe``) and, where runs with seeds 0 and 1 of the same setting
+exist, the adjusted Rand index between them (``stability``, on seed 0's row). The true
+classes are read only by ``table``, for ACC. One process, one torch thread.
 """
 
 import argparse
@@ -34,7 +34,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-SCORES = ("own", "cross", "input", "probe", "stability")
+SCORES = ("own", "cross", "mix", "input", "probe", "stability")
 
 
 def _estimators():
@@ -181,10 +181,12 @@ def table(args):
                 continue
             labels = run["labels"]
             twin = by_seed.get((k, setting, 1))
+            own = embedding_silhouette(run["embedding"], labels)
+            cross = np.mean([embedding_silhouette(r[3]["embedding"], labels) for r in runs])
             scores = {
-                "own": embedding_silhouette(run["embedding"], labels),
-                "cross": np.mean([embedding_silhouette(r[3]["embedding"], labels)
-                                  for r in runs]),
+                "own": own,
+                "cross": cross,
+                "mix": (own + cross) / 2,
                 "input": embedding_silhouette(inputs[dataset], labels, metric="euclidean"),
                 "probe": probe_agreement(run["embedding"], labels),
                 "stability": (label_stability(labels, twin["labels"]) if twin is not None

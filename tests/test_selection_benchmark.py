@@ -1,0 +1,93 @@
+"""benchmarks/selection.py's table on hand-made runs: what each score picks, and mix."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+from sklearn.datasets import load_wine
+from sklearn.metrics import silhouette_score
+
+SELECTION_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "selection.py"
+
+
+@pytest.fixture(scope="module")
+def selection():
+    spec = importlib.util.spec_from_file_location("bench_selection", SELECTION_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _save(runs, k, setting, labels, embedding, y):
+    np.savez(runs / f"wine__SPICE__k{k}__{setting}__s0.npz", labels=labels,
+             embedding=embedding.astype(np.float32), y=y, fit_s=1.0)
+
+
+def _rows(text):
+    """Per-run rows of the table: {(k, setting): {column: value}}."""
+    lines = [line for line in text.splitlines() if line.startswith("| wine | SPICE |")]
+    header = ["dataset", "method", "k", "setting", "seed", "ACC", "own", "cross", "mix",
+              "input", "probe", "stability"]
+    rows = {}
+    for line in lines:
+        values = [c.strip() for c in line.strip("|").split("|")]
+        if len(values) != len(header):  # a line of the per-method summary
+            continue
+        cells = dict(zip(header, values, strict=True))
+        if cells["seed"] == "0":
+            rows[(int(cells["k"]), cells["setting"])] = {
+                c: float(cells[c]) for c in header[5:]}
+    return rows
+
+
+def test_table_scores_picks_and_mix_on_hand_made_runs(selection, tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    y = load_wine().target
+    n = len(y)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    # the true classes in an embedding that separates them; two of them merged in one
+    # that separates the two groups; random labels in a random embedding (a failed fit)
+    _save(runs, 3, "default", y, np.eye(3)[y] + 0.05 * rng.normal(size=(n, 3)), y)
+    merged = np.minimum(y, 1)
+    _save(runs, 2, "default", merged, np.eye(3)[merged] + 0.05 * rng.normal(size=(n, 3)), y)
+    _save(runs, 3, "epochs=1", rng.integers(0, 3, n), rng.normal(size=(n, 3)), y)
+    selection.main(["table", "--runs-dir", str(runs), "--out", str(tmp_path / "t.md")])
+    rows = _rows(capsys.readouterr().out)
+
+    # slow obvious references: every silhouette on all rows, cross over all three runs
+    fits = [(3, "default"), (2, "default"), (3, "epochs=1")]
+    embeddings = {}
+    for path in sorted(runs.glob("*.npz")):
+        run = np.load(path)
+        k, setting = int(path.stem.split("__")[2][1:]), path.stem.split("__")[3]
+        embeddings[(k, setting)] = (run["labels"], run["embedding"])
+    expected = {}
+    for key, (labels, embedding) in embeddings.items():
+        own = silhouette_score(embedding, labels, metric="cosine")
+        cross = np.mean([silhouette_score(e, labels, metric="cosine")
+                         for _, e in embeddings.values()])
+        expected[key] = {"own": own, "cross": cross, "mix": (own + cross) / 2}
+    assert sorted(rows) == sorted(fits)
+    assert rows[(3, "default")]["ACC"] == 1.0
+    assert rows[(2, "default")]["ACC"] == pytest.approx(130 / 178, abs=1e-3)
+    for key, row in rows.items():
+        for score in ("own", "cross", "mix"):
+            assert row[score] == pytest.approx(expected[key][score], abs=1e-3)
+        # the failed fit scores lowest
+        if key != (3, "epochs=1"):
+            for score in ("own", "cross", "mix"):
+                assert row[score] > rows[(3, "epochs=1")][score] + 0.2
+
+    summary = [line for line in (tmp_path / "t.md").read_text().splitlines()
+               if line.startswith("| wine | SPICE | 3 | 3 |")]
+    assert len(summary) == 1
+    cells = [c.strip() for c in summary[0].strip("|").split("|")][4:7]
+    acc = [rows[key]["ACC"] for key in fits]
+    for score, cell in zip(("own", "cross", "mix"), cells, strict=True):
+        picked = max(((k, s) for k, s in fits if s == "default"),
+                     key=lambda key: expected[key][score])[0]
+        rho = spearmanr([expected[key][score] for key in fits], acc)[0]
+        assert cell == f"{picked}, {rho:.2f}"
