@@ -1,7 +1,6 @@
 """The benchmark harness (benchmarks/run.py) end to end on digits with the cheap peers."""
 
 import csv
-import importlib.util
 import os
 from pathlib import Path
 
@@ -11,11 +10,8 @@ RUN_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 
 
 @pytest.fixture(scope="module")
-def harness():
-    spec = importlib.util.spec_from_file_location("bench_run", RUN_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def harness(benchmark_script):
+    return benchmark_script("run")
 
 
 @pytest.fixture(autouse=True)
@@ -118,11 +114,9 @@ def test_vector_tables_run_through_a_standard_scaler(harness, tmp_path):
     assert rows["SPICEClustering"]["status"].startswith("not run: SPICEClustering takes images")
 
 
-def test_ablations_table_names_items_and_keeps_every_rule(tmp_path, monkeypatch):
-    spec = importlib.util.spec_from_file_location(
-        "ablations_table", RUN_PY.parent / "ablations_table.py")
-    table = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(table)
+def test_ablations_table_names_items_and_keeps_every_rule(tmp_path, monkeypatch,
+                                                         benchmark_script):
+    table = benchmark_script("ablations_table")
     assert table.item_of("ablation-kmeans-metric-mnist-vectors") == "kmeans-metric"
     assert table.item_of("ablation-threshold-momentum-mnist") == "threshold-momentum"
     assert table.item_of("ablation-prototype-cells-digits-vectors") == "prototype-cells"
@@ -144,11 +138,9 @@ def test_ablations_table_names_items_and_keeps_every_rule(tmp_path, monkeypatch)
     ]
 
 
-def test_vector_clip_summary_pairs_the_fits_without_and_with_the_clip(tmp_path):
-    spec = importlib.util.spec_from_file_location("vector_clip",
-                                                  RUN_PY.parent / "vector_clip.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+def test_vector_clip_summary_pairs_the_fits_without_and_with_the_clip(tmp_path,
+                                                                      benchmark_script):
+    script = benchmark_script("vector_clip")
     out = tmp_path / "r.jsonl"
     out.write_text('{"dataset": "wine", "method": "ClusMatch", "clip": null, "acc": 0.9}\n'
                    '{"dataset": "wine", "method": "ClusMatch", "clip": 3.0, "acc": 0.8}\n'

@@ -1,23 +1,15 @@
 """benchmarks/selection.py's table on hand-made runs: what each score picks, and mix."""
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 from scipy.stats import spearmanr
 from sklearn.datasets import load_wine
 from sklearn.metrics import silhouette_score
 
-SELECTION_PY = Path(__file__).resolve().parents[1] / "benchmarks" / "selection.py"
-
 
 @pytest.fixture(scope="module")
-def selection():
-    spec = importlib.util.spec_from_file_location("bench_selection", SELECTION_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def selection(benchmark_script):
+    return benchmark_script("selection")
 
 
 def _save(runs, k, setting, labels, embedding, y):
