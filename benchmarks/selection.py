@@ -5,6 +5,7 @@
     python benchmarks/selection.py fit --dataset digits --methods ClusMatch --ks 10 \
         --params "pretrain_epochs=1,finetune_epochs=1" --runs-dir DIR   # a bad setting
     python benchmarks/selection.py table --runs-dir DIR --out results/selection.md
+    python benchmarks/selection.py kept results/selection-grid.md   # a grid search's pick
     python benchmarks/selection.py auto --dataset wine --methods ClusMatch,MTDC \
         --range 2,12 --out results/selection-auto.csv   # n_clusters="auto" itself
     python benchmarks/selection.py search --dataset wine --methods SPC --range 2,12 \
@@ -216,6 +217,40 @@ def table(args):
     print(text)
 
 
+def kept(args):
+    """What a grid search that keeps the best-scoring run would keep, by each score, read
+    from the per-run rows of a ``table`` output: per (dataset, method) group, the ACC of
+    the kept run and whether it is a bad (non-default) setting; then the mean over the
+    groups against the best ACC of each group."""
+    groups = collections.defaultdict(list)
+    for line in Path(args.table).read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 6 + len(SCORES) or not cells[4].isdigit() or cells[4] != "0":
+            continue  # a header, the per-method summary, or another seed
+        scores = dict(zip(SCORES, map(float, cells[6:]), strict=True))
+        groups[(cells[0], cells[1])].append((cells[3], float(cells[5]), scores))
+    if args.exclude:
+        groups = {g: r for g, r in groups.items() if g[0] not in args.exclude.split(",")}
+    named = [s for s in SCORES if s != "stability"]
+    lines = ["| dataset | method | best ACC | " + " | ".join(named) + " |",
+             "|---|---|---:|" + "---|" * len(named)]
+    acc, bad = collections.Counter(), collections.Counter()
+    for (dataset, method), runs in sorted(groups.items()):
+        cells = []
+        for s in named:
+            setting, run_acc, _ = max(runs, key=lambda r: r[2][s])
+            acc[s] += run_acc
+            bad[s] += setting != "default"
+            cells.append(f"{run_acc:.3f}" + ("" if setting == "default" else " (bad)"))
+        lines.append(f"| {dataset} | {method} | {max(r[1] for r in runs):.3f} | "
+                     + " | ".join(cells) + " |")
+    n = len(groups)
+    best = np.mean([max(r[1] for r in runs) for runs in groups.values()])
+    lines.append(f"| mean of {n} | | {best:.3f} | " + " | ".join(
+        f"{acc[s] / n:.3f}, {bad[s]} bad" for s in named) + " |")
+    print("\n".join(lines))
+
+
 def auto(args):
     """Fit ``n_clusters="auto"`` and append what it picked to ``--out`` (CSV)."""
     import torch
@@ -279,6 +314,9 @@ def main(argv=None):
     a.add_argument("--methods", default="ClusMatch")
     a.add_argument("--range", default="2,30")
     a.add_argument("--out", required=True)
+    k = sub.add_parser("kept")
+    k.add_argument("table", help="a file written by the table command")
+    k.add_argument("--exclude", default="", help="data sets left out, comma-separated")
     r = sub.add_parser("search", parents=[fitting])
     r.add_argument("--methods", default="ClusMatch")
     r.add_argument("--range", default="2,30")
@@ -286,7 +324,7 @@ def main(argv=None):
     r.add_argument("--runs-dir", required=True)
     r.add_argument("--out", required=True)
     args = p.parse_args(argv)
-    {"fit": fit, "table": table, "auto": auto, "search": search}[args.command](args)
+    {"fit": fit, "table": table, "kept": kept, "auto": auto, "search": search}[args.command](args)
     return 0
 
 

@@ -79,12 +79,20 @@ class CrossSilhouettes:
 
     def scores(self):
         """``{k: score}`` of every candidate added."""
+        self._judge_all()
+        w = self.own_weight
+        return {i: float(w * self._pairs[i, i] + (1 - w) * np.mean(
+                    [self._pairs[i, j] for j in self._embeddings]))
+                for i in sorted(self._labels)}
+
+    def own_scores(self):
+        """``{k: silhouette of its labels in its own embedding}`` of every candidate."""
+        self._judge_all()
+        return {i: float(self._pairs[i, i]) for i in sorted(self._labels)}
+
+    def _judge_all(self):
         for i in self._labels:
             for j in self._embeddings:
                 if (i, j) not in self._pairs:
                     self._pairs[i, j] = embedding_silhouette(
                         self._embeddings[j], self._labels[i], sample_size=None)
-        w = self.own_weight
-        return {i: float(w * self._pairs[i, i] + (1 - w) * np.mean(
-                    [self._pairs[i, j] for j in self._embeddings]))
-                for i in sorted(self._labels)}

@@ -14,6 +14,7 @@ PACKAGES = [
     "skdeepcluster.datasets",
     "skdeepcluster.losses",
     "skdeepcluster.metrics",
+    "skdeepcluster.model_selection",
     "skdeepcluster.nn",
     "skdeepcluster.plotting",
     "skdeepcluster.selection",

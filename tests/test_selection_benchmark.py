@@ -83,3 +83,28 @@ def test_table_scores_picks_and_mix_on_hand_made_runs(selection, tmp_path, capsy
                      key=lambda key: expected[key][score])[0]
         rho = spearmanr([expected[key][score] for key in fits], acc)[0]
         assert cell == f"{picked}, {rho:.2f}"
+
+
+def test_kept_reads_what_each_score_would_keep_from_a_table(selection, tmp_path, capsys):
+    # two groups written as the table command writes them: in "wine", the bad setting
+    # scores best by own and the default by cross; "olive" is left out by --exclude
+    columns = " | ".join(["own", "cross", "mix", "input", "probe", "stability"])
+    table = "\n".join([
+        f"| dataset | method | k | setting | seed | ACC | {columns} |",
+        "| wine | SPICE | 3 | default | 0 | 0.900 | 0.30 | 0.40 | 0.35 | 0.1 | 0.9 | nan |",
+        "| wine | SPICE | 3 | epochs=1 | 0 | 0.600 | 0.60 | 0.20 | 0.40 | 0.2 | 0.8 | nan |",
+        "| wine | SPICE | 2 | default | 0 | 0.700 | 0.50 | 0.30 | 0.40 | 0.3 | 0.7 | nan |",
+        "| wine | SPICE | 3 | default | 1 | 0.100 | 0.99 | 0.99 | 0.99 | 0.9 | 0.9 | nan |",
+        "| olive | SPC | 3 | default | 0 | 0.500 | 0.10 | 0.10 | 0.10 | 0.1 | 0.1 | nan |",
+        "| wine | SPICE | 1 | 2 | 2, 0.50 | 3, 0.50 | 2, 0.50 | 2, 0.50 | 3, 0.50 | -, nan |",
+    ])
+    (tmp_path / "t.md").write_text(table)
+    selection.main(["kept", str(tmp_path / "t.md"), "--exclude", "olive"])
+    lines = capsys.readouterr().out.splitlines()
+    assert not any("olive" in line for line in lines)
+    cells = [c.strip() for c in lines[2].strip("|").split("|")]
+    # own keeps the bad run, cross the default at 3, mix ties (0.40) and keeps the first
+    # (the bad run), input the two-cluster run, probe the default at 3
+    assert cells == ["wine", "SPICE", "0.900", "0.600 (bad)", "0.900", "0.600 (bad)",
+                     "0.700", "0.900"]
+    assert lines[3].startswith("| mean of 1 | | 0.900 | 0.600, 1 bad | 0.900, 0 bad |")

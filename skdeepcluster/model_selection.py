@@ -1,0 +1,129 @@
+"""Settings of a clustering estimator chosen without labels."""
+
+import time
+from numbers import Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.model_selection import ParameterGrid
+from sklearn.utils.validation import check_is_fitted
+
+from skdeepcluster._n_clusters import CrossSilhouettes
+from skdeepcluster.metrics._unsupervised import score_rows
+
+__all__ = ["LabelFreeGridSearch"]
+
+
+class LabelFreeGridSearch(ClusterMixin, BaseEstimator):
+    """Every setting of a grid fitted on all the data; the best one kept, judged
+    without labels against the others.
+
+    ``GridSearchCV`` scores each candidate alone (with
+    :func:`~skdeepcluster.metrics.silhouette_scorer`, in its own embedding). Here each
+    candidate's labels are also judged in the embeddings (``transform``) that the other
+    candidates learned: the score is ``own_weight`` times the cosine silhouette in its
+    own embedding plus ``1 - own_weight`` times the mean silhouette over every
+    candidate's embedding, its own included, on one fixed subset of at most 2,000 rows.
+    A short or failed training tends to gather its embedding tightly around its own
+    labels, which flatters them in its own space and not in the others'. There are no
+    folds: no labels are held out, so each candidate is fitted once, on all of ``X``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Cloned per candidate. Needs ``fit``, ``predict`` and ``transform``: any of the
+        package's estimators, or a ``Pipeline`` ending in one.
+    param_grid : dict or list of dicts
+        As for ``GridSearchCV``: parameter names to lists of values.
+    own_weight : float in [0, 1], default=0.0
+        Weight of the own-embedding silhouette; 0 judges by the mean over all the
+        candidates' embeddings alone. Over seven settings per estimator and data set
+        (five ``n_clusters`` and two short budgets, 28 cases), 0 kept a short-budget fit
+        in 2 cases, 0.5 in 10 and 1 in 14, at about the same mean ACC for 0 and 0.5
+        (``benchmarks/results/selection.md``, the grid section).
+        ``n_clusters="auto"`` uses 0.5, which measured better when only ``n_clusters``
+        varies.
+
+    Attributes
+    ----------
+    best_estimator_ : estimator
+        The kept candidate, fitted on all of ``X``.
+    best_params_ : dict
+    best_score_ : float
+    best_index_ : int
+        Position of the kept candidate in ``results_["params"]``; ties go to the first.
+    results_ : dict of lists, one entry per candidate in grid order
+        ``params``, ``score``, ``own_silhouette`` and ``fit_time`` (seconds).
+    labels_ : ndarray of shape (n_samples,)
+        The kept candidate's labels of ``X``.
+    n_features_in_ : int
+
+    Notes
+    -----
+    Every fitted candidate is held in memory until the last one is scored (a later
+    candidate changes every earlier score); the others are released after ``fit``.
+    Scoring computes one silhouette per pair of candidates.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from skdeepcluster import ClusMatch
+    >>> search = LabelFreeGridSearch(  # doctest: +SKIP
+    ...     make_pipeline(StandardScaler(), ClusMatch()),
+    ...     {"clusmatch__n_clusters": [5, 10, 15], "clusmatch__pretrain_epochs": [20, 50]})
+    >>> search.fit(X).best_params_  # doctest: +SKIP
+    """
+
+    def __init__(self, estimator, param_grid, *, own_weight=0.0):
+        self.estimator = estimator
+        self.param_grid = param_grid
+        self.own_weight = own_weight
+
+    def fit(self, X, y=None):
+        """Fit every candidate on ``X`` and keep the best; ``y`` is ignored."""
+        if (not isinstance(self.own_weight, Real) or isinstance(self.own_weight, bool)
+                or not 0.0 <= self.own_weight <= 1.0):
+            raise ValueError(f"own_weight must be a number in [0, 1], got {self.own_weight!r}.")
+        candidates = list(ParameterGrid(self.param_grid))
+        if not candidates:
+            raise ValueError("param_grid holds no candidate.")
+        scored = score_rows(X)
+        judged = CrossSilhouettes(self.own_weight)
+        fitted, fit_time = [], []
+        for i, params in enumerate(candidates):
+            est = clone(self.estimator).set_params(**params)
+            start = time.perf_counter()
+            est.fit(X)
+            fit_time.append(time.perf_counter() - start)
+            embedding, labels = est.transform(scored), est.predict(scored)
+            judged.add(i, embedding, labels)
+            fitted.append(est)
+        scores, own_scores = judged.scores(), judged.own_scores()
+        best = int(np.argmax([scores[i] for i in range(len(candidates))]))
+        self.results_ = {
+            "params": candidates,
+            "score": [scores[i] for i in range(len(candidates))],
+            "own_silhouette": [own_scores[i] for i in range(len(candidates))],
+            "fit_time": fit_time,
+        }
+        self.best_index_ = best
+        self.best_params_ = candidates[best]
+        self.best_score_ = scores[best]
+        self.best_estimator_ = fitted[best]
+        labels = getattr(self.best_estimator_, "labels_", None)
+        self.labels_ = (np.asarray(labels) if labels is not None
+                        else self.best_estimator_.predict(X))
+        self.n_features_in_ = getattr(self.best_estimator_, "n_features_in_",
+                                      int(np.prod(np.shape(scored)[1:])))
+        return self
+
+    def predict(self, X):
+        """Cluster of each row of ``X``, by the kept candidate."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.predict(X)
+
+    def transform(self, X):
+        """Embedding of ``X`` by the kept candidate."""
+        check_is_fitted(self, "best_estimator_")
+        return self.best_estimator_.transform(X)
