@@ -4,6 +4,7 @@ import time
 from numbers import Real
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 from sklearn.model_selection import ParameterGrid
 from sklearn.utils.validation import check_is_fitted
@@ -43,6 +44,9 @@ class LabelFreeGridSearch(ClusterMixin, BaseEstimator):
         (``benchmarks/results/selection.md``, the grid section).
         ``n_clusters="auto"`` uses 0.5, which measured better when only ``n_clusters``
         varies.
+    n_jobs : int or None, default=None
+        Candidates fitted at once, through joblib (``joblib.parallel_config`` chooses
+        the backend, Dask included); None is one at a time.
 
     Attributes
     ----------
@@ -75,10 +79,11 @@ class LabelFreeGridSearch(ClusterMixin, BaseEstimator):
     >>> search.fit(X).best_params_  # doctest: +SKIP
     """
 
-    def __init__(self, estimator, param_grid, *, own_weight=0.0):
+    def __init__(self, estimator, param_grid, *, own_weight=0.0, n_jobs=None):
         self.estimator = estimator
         self.param_grid = param_grid
         self.own_weight = own_weight
+        self.n_jobs = n_jobs
 
     def fit(self, X, y=None):
         """Fit every candidate on ``X`` and keep the best; ``y`` is ignored."""
@@ -89,16 +94,14 @@ class LabelFreeGridSearch(ClusterMixin, BaseEstimator):
         if not candidates:
             raise ValueError("param_grid holds no candidate.")
         scored = score_rows(X)
+        fits = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_candidate)(clone(self.estimator).set_params(**params), X, scored)
+            for params in candidates)
         judged = CrossSilhouettes(self.own_weight)
-        fitted, fit_time = [], []
-        for i, params in enumerate(candidates):
-            est = clone(self.estimator).set_params(**params)
-            start = time.perf_counter()
-            est.fit(X)
-            fit_time.append(time.perf_counter() - start)
-            embedding, labels = est.transform(scored), est.predict(scored)
+        for i, (_, _, embedding, labels) in enumerate(fits):
             judged.add(i, embedding, labels)
-            fitted.append(est)
+        fitted = [est for est, *_ in fits]
+        fit_time = [seconds for _, seconds, *_ in fits]
         scores, own_scores = judged.scores(), judged.own_scores()
         best = int(np.argmax([scores[i] for i in range(len(candidates))]))
         self.results_ = {
@@ -127,3 +130,11 @@ class LabelFreeGridSearch(ClusterMixin, BaseEstimator):
         """Embedding of ``X`` by the kept candidate."""
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.transform(X)
+
+
+def _fit_candidate(est, X, scored):
+    """``est`` fitted on ``X``, its fit time, and its embedding and labels of ``scored``."""
+    start = time.perf_counter()
+    est.fit(X)
+    seconds = time.perf_counter() - start
+    return est, seconds, est.transform(scored), est.predict(scored)

@@ -79,6 +79,16 @@ def test_the_other_embeddings_overrule_a_flattering_own_embedding():
     assert by_all.transform(X_DUMMY).shape == (80, 3)
 
 
+def test_candidates_fitted_in_parallel_score_as_one_at_a_time():
+    from joblib import parallel_config
+
+    alone = LabelFreeGridSearch(FixedClustering(), GRID).fit(X_DUMMY)
+    with parallel_config(backend="threading"):
+        together = LabelFreeGridSearch(FixedClustering(), GRID, n_jobs=2).fit(X_DUMMY)
+    assert together.results_["score"] == alone.results_["score"]
+    assert together.best_params_ == alone.best_params_
+
+
 def test_a_grid_over_n_clusters_of_a_pipeline_finds_the_blobs():
     X, _ = make_blobs(150, centers=3, n_features=5, cluster_std=0.5, random_state=1)
     search = LabelFreeGridSearch(make_pipeline(StandardScaler(), clusmatch()),
