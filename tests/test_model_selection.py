@@ -71,12 +71,16 @@ def test_scores_match_a_brute_force_reference(own_weight):
 
 def test_the_other_embeddings_overrule_a_flattering_own_embedding():
     by_own = LabelFreeGridSearch(FixedClustering(), GRID, own_weight=1.0).fit(X_DUMMY)
-    by_all = LabelFreeGridSearch(FixedClustering(), GRID).fit(X_DUMMY)
+    by_all = LabelFreeGridSearch(FixedClustering(), GRID, own_weight=0.0).fit(X_DUMMY)
     assert by_own.best_params_ == {"case": "four"}
     assert by_all.best_params_ == {"case": "two"}
     np.testing.assert_array_equal(by_all.labels_, CASES["two"][1])
     np.testing.assert_array_equal(by_all.predict(X_DUMMY), CASES["two"][1])
     assert by_all.transform(X_DUMMY).shape == (80, 3)
+
+
+def test_the_default_weighs_both_halves_as_n_clusters_auto_does():
+    assert LabelFreeGridSearch(FixedClustering(), GRID).get_params()["own_weight"] == 0.5
 
 
 def test_candidates_fitted_in_parallel_score_as_one_at_a_time():
