@@ -5,7 +5,7 @@
     python benchmarks/selection.py fit --dataset digits --methods ClusMatch --ks 10 \
         --params "pretrain_epochs=1,finetune_epochs=1" --runs-dir DIR   # a bad setting
     python benchmarks/selection.py table --runs-dir DIR --out results/selection.md
-    python benchmarks/selection.py kept results/selection-grid.md   # a grid search's pick
+    python benchmarks/selection.py kept results/selection-grid*.md   # a grid search's pick
     python benchmarks/selection.py auto --dataset wine --methods ClusMatch,MTDC \
         --range 2,12 --out results/selection-auto.csv   # n_clusters="auto" itself
     python benchmarks/selection.py search --dataset wine --methods SPC --range 2,12 \
@@ -219,11 +219,11 @@ def table(args):
 
 def kept(args):
     """What a grid search that keeps the best-scoring run would keep, by each score, read
-    from the per-run rows of a ``table`` output: per (dataset, method) group, the ACC of
+    from the per-run rows of ``table`` outputs: per (dataset, method) group, the ACC of
     the kept run and whether it is a bad (non-default) setting; then the mean over the
     groups against the best ACC of each group."""
     groups = collections.defaultdict(list)
-    for line in Path(args.table).read_text().splitlines():
+    for line in (line for path in args.tables for line in Path(path).read_text().splitlines()):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) != 6 + len(SCORES) or not cells[4].isdigit() or cells[4] != "0":
             continue  # a header, the per-method summary, or another seed
@@ -315,7 +315,7 @@ def main(argv=None):
     a.add_argument("--range", default="2,30")
     a.add_argument("--out", required=True)
     k = sub.add_parser("kept")
-    k.add_argument("table", help="a file written by the table command")
+    k.add_argument("tables", nargs="+", help="files written by the table command")
     k.add_argument("--exclude", default="", help="data sets left out, comma-separated")
     r = sub.add_parser("search", parents=[fitting])
     r.add_argument("--methods", default="ClusMatch")
