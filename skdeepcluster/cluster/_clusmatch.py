@@ -4,7 +4,6 @@
 import copy
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
