@@ -225,7 +225,7 @@ def kept(args):
     groups = collections.defaultdict(list)
     for line in (line for path in args.tables for line in Path(path).read_text().splitlines()):
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 6 + len(SCORES) or not cells[4].isdigit() or cells[4] != "0":
+        if len(cells) != 6 + len(SCORES) or cells[4] != "0":
             continue  # a header, the per-method summary, or another seed
         scores = dict(zip(SCORES, map(float, cells[6:]), strict=True))
         groups[(cells[0], cells[1])].append((cells[3], float(cells[5]), scores))

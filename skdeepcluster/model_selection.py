@@ -1,12 +1,13 @@
 """Settings of a clustering estimator chosen without labels."""
 
 import time
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 from joblib import Parallel, delayed
-from sklearn.base import BaseEstimator, ClusterMixin, clone
+from sklearn.base import BaseEstimator, ClusterMixin, _fit_context, clone
 from sklearn.model_selection import ParameterGrid
+from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import check_is_fitted
 
 from skdeepcluster._n_clusters import CrossSilhouettes
@@ -79,17 +80,22 @@ class LabelFreeGridSearch(ClusterMixin, BaseEstimator):
     >>> search.fit(X).best_params_  # doctest: +SKIP
     """
 
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict", "transform"])],
+        "param_grid": [dict, list],
+        "own_weight": [Interval(Real, 0, 1, closed="both")],
+        "n_jobs": [Integral, None],
+    }
+
     def __init__(self, estimator, param_grid, *, own_weight=0.5, n_jobs=None):
         self.estimator = estimator
         self.param_grid = param_grid
         self.own_weight = own_weight
         self.n_jobs = n_jobs
 
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None):
         """Fit every candidate on ``X`` and keep the best; ``y`` is ignored."""
-        if (not isinstance(self.own_weight, Real) or isinstance(self.own_weight, bool)
-                or not 0.0 <= self.own_weight <= 1.0):
-            raise ValueError(f"own_weight must be a number in [0, 1], got {self.own_weight!r}.")
         candidates = list(ParameterGrid(self.param_grid))
         if not candidates:
             raise ValueError("param_grid holds no candidate.")
@@ -102,12 +108,12 @@ class LabelFreeGridSearch(ClusterMixin, BaseEstimator):
             judged.add(i, embedding, labels)
         fitted = [est for est, *_ in fits]
         fit_time = [seconds for _, seconds, *_ in fits]
-        scores, own_scores = judged.scores(), judged.own_scores()
-        best = int(np.argmax([scores[i] for i in range(len(candidates))]))
+        scores = list(judged.scores().values())  # keyed 0, 1, ... in grid order
+        best = int(np.argmax(scores))
         self.results_ = {
             "params": candidates,
-            "score": [scores[i] for i in range(len(candidates))],
-            "own_silhouette": [own_scores[i] for i in range(len(candidates))],
+            "score": scores,
+            "own_silhouette": list(judged.own_scores().values()),
             "fit_time": fit_time,
         }
         self.best_index_ = best

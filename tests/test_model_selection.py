@@ -79,8 +79,12 @@ def test_the_other_embeddings_overrule_a_flattering_own_embedding():
     assert by_all.transform(X_DUMMY).shape == (80, 3)
 
 
-def test_the_default_weighs_both_halves_as_n_clusters_auto_does():
-    assert LabelFreeGridSearch(FixedClustering(), GRID).get_params()["own_weight"] == 0.5
+def test_the_default_weighs_both_halves_equally():
+    default = LabelFreeGridSearch(FixedClustering(), GRID).fit(X_DUMMY).results_["score"]
+    own = LabelFreeGridSearch(FixedClustering(), GRID, own_weight=1.0).fit(X_DUMMY)
+    cross = LabelFreeGridSearch(FixedClustering(), GRID, own_weight=0.0).fit(X_DUMMY)
+    np.testing.assert_allclose(
+        default, (np.array(own.results_["score"]) + cross.results_["score"]) / 2)
 
 
 def test_candidates_fitted_in_parallel_score_as_one_at_a_time():
