@@ -113,8 +113,10 @@ def search(args):
                 def fitted(k, method=method):
                     return _fitted(runs, args.dataset, method, k, "default", args.seed, X, y, {})
 
-                picked, scores, fit_s = _search_once(fitted, rule, low, high, rows)
-                writer.writerow([args.dataset, method, args.seed, f"{low}-{high}", rule,
+                picked, scores, fit_s = _search_once(fitted, rule, low, high, rows,
+                                                     fallback=not args.no_fallback)
+                name = f"{rule} (no fallback)" if args.no_fallback else rule
+                writer.writerow([args.dataset, method, args.seed, f"{low}-{high}", name,
                                  np.unique(y).size, picked,
                                  f"{clustering_accuracy(y, fitted(picked)['labels']):.4f}",
                                  f"{fit_s:.1f}", len(scores),
@@ -123,20 +125,24 @@ def search(args):
                 print(args.dataset, method, rule, "picked", picked, flush=True)
 
 
-def _search_once(fitted, rule, low, high, rows):
+def _search_once(fitted, rule, low, high, rows, fallback=True):
     """The search under ``rule`` ("own": each fit's silhouette in its own embedding;
     "cross": its mean silhouette over every fit's embedding; "mix": the mean of the two,
     the package's rule), on ``fitted(k)`` runs, scored on ``rows``, exactly as the
-    estimators score; the pick, the scores, the fit time."""
+    estimators score; the pick, the scores, the fit time. ``fallback=False``: the
+    search before session 31, which did not try the number of clusters an unusable fit
+    (clusters left empty) used."""
     from skdeepcluster._n_clusters import CrossSilhouettes, coarse_to_fine_search
     from skdeepcluster.metrics import embedding_silhouette
 
     judged, fit_s = CrossSilhouettes(own_weight=0.5 if rule == "mix" else 0.0), []
+    used = {}  # k -> the number of clusters its fit used
 
     def score_of(k):
         run = fitted(k)
         fit_s.append(float(run["fit_s"]))
-        if np.unique(run["labels"]).size < k:  # clusters left empty
+        used[k] = np.unique(run["labels"]).size
+        if used[k] < k:  # clusters left empty
             return -np.inf
         embedding, labels = run["embedding"][rows], run["labels"][rows]
         judged.add(k, embedding, labels)
@@ -146,7 +152,8 @@ def _search_once(fitted, rule, low, high, rows):
         return {**scores, **judged.scores()}
 
     picked, scores = coarse_to_fine_search(score_of, low, high,
-                                           rescore=None if rule == "own" else rescore)
+                                           rescore=None if rule == "own" else rescore,
+                                           used=used.get if fallback else None)
     return picked, scores, sum(fit_s)
 
 
@@ -321,6 +328,9 @@ def main(argv=None):
     r.add_argument("--methods", default="ClusMatch")
     r.add_argument("--range", default="2,30")
     r.add_argument("--rules", default="own,cross,mix")
+    r.add_argument("--no-fallback", action="store_true",
+                   help="the former search: no try of the number of clusters a fit that "
+                        "left clusters empty used (rules written as 'RULE (no fallback)')")
     r.add_argument("--runs-dir", required=True)
     r.add_argument("--out", required=True)
     args = p.parse_args(argv)

@@ -9,7 +9,8 @@ from skdeepcluster.metrics import embedding_silhouette
 N_COARSE = 6
 
 
-def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE, rescore=None):
+def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE, rescore=None,
+                          used=None):
     """The integer ``k`` in ``[low, high]`` with the highest ``score_of(k)``, found with
     few calls: ``n_coarse`` log-spaced candidates first, then, while the best ``k`` has
     untried integers between it and a tried neighbour, the midpoints of those gaps.
@@ -19,6 +20,12 @@ def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE, rescore=Non
     ``rescore``, for scores that judge the candidates against each other: called with
     ``{k: score}`` of every ``k`` tried after each new one, it returns them all anew
     (so an earlier ``k``'s score may change as more are tried).
+
+    ``used``, for fits that may leave clusters empty: called with each ``k`` whose score
+    is not finite, it returns the number of clusters that fit did use (or None); that
+    number is tried next when it lies in the range and is untried. A fit at 8 that
+    finds 7 groups points at 7, which the refinement would otherwise never reach when
+    6 and 8 both leave a cluster empty.
 
     Returns
     -------
@@ -39,6 +46,10 @@ def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE, rescore=Non
             scores[k] = finite_or_worst(score_of(k))
             if rescore is not None:
                 scores.update({j: finite_or_worst(v) for j, v in rescore(dict(scores)).items()})
+            if used is not None and scores[k] == -np.inf:
+                found = used(k)
+                if found is not None and low <= found <= high:
+                    score(int(found))
         return scores[k]
 
     coarse = np.geomspace(low, high, min(n_coarse, high - low + 1))

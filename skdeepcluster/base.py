@@ -291,18 +291,21 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
         tries and keep the state of the best-scoring fit: the mean of its labels'
         silhouette in its own embedding and of their mean silhouette over the
         embeddings of all the fits (:class:`CrossSilhouettes`, on one fixed subset of
-        rows). A fit that leaves clusters empty scores -inf, and its embedding judges
-        no other fit. Every fit is held until the search ends."""
+        rows). A fit that leaves clusters empty scores -inf, its embedding judges no
+        other fit, and the number of clusters it did use is tried too. Every fit is
+        held until the search ends."""
         low, high = _checked_range(self.n_clusters_range, _n_rows(X_raw))
         X_scored = score_rows(X_raw)
         states, judged = {}, CrossSilhouettes()  # every fit's state; the usable ones
+        used = {}  # k -> the number of clusters its fit used
 
         def fit_candidate(k):
             candidate = clone(self).set_params(n_clusters=k, **_base_params_for(self, k))
             candidate._fit_transactional(X_raw, warn_unused_clusters=False)
             states[k] = candidate.__dict__
+            used[k] = np.unique(candidate.labels_).size
             # a fit that leaves clusters empty is not a k-cluster solution
-            if np.unique(candidate.labels_).size < k:
+            if used[k] < k:
                 return -np.inf
             judged.add(k, candidate.transform(X_scored), candidate.predict(X_scored))
             return 0.0  # scored with the others by cross_scores
@@ -315,7 +318,8 @@ class BaseDeepClusterer(ClassNamePrefixFeaturesOutMixin, ClusterMixin, Transform
                       flush=True)
             return scores
 
-        chosen, scores = coarse_to_fine_search(fit_candidate, low, high, rescore=cross_scores)
+        chosen, scores = coarse_to_fine_search(fit_candidate, low, high, rescore=cross_scores,
+                                               used=used.get)
         if not np.isfinite(scores[chosen]):
             warn_user(f"{type(self).__name__}: every number of clusters tried left some "
                       f"clusters empty; keeping n_clusters={chosen}. The data may hold "
