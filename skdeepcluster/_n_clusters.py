@@ -23,9 +23,10 @@ def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE, rescore=Non
 
     ``used``, for fits that may leave clusters empty: called with each ``k`` whose score
     is not finite, it returns the number of clusters that fit did use (or None); that
-    number is tried next when it lies in the range and is untried. A fit at 8 that
-    finds 7 groups points at 7, which the refinement would otherwise never reach when
-    6 and 8 both leave a cluster empty.
+    number is tried next when it lies in the range and is untried, and not followed in
+    turn if its own fit is unusable (at most one extra call per unusable candidate). A
+    fit at 8 that finds 7 groups points at 7, which the refinement would otherwise
+    never reach when 6 and 8 both leave a cluster empty.
 
     Returns
     -------
@@ -41,15 +42,15 @@ def coarse_to_fine_search(score_of, low, high, *, n_coarse=N_COARSE, rescore=Non
         value = float(value)
         return value if np.isfinite(value) else -np.inf
 
-    def score(k):
+    def score(k, follow=True):
         if k not in scores:
             scores[k] = finite_or_worst(score_of(k))
             if rescore is not None:
                 scores.update({j: finite_or_worst(v) for j, v in rescore(dict(scores)).items()})
-            if used is not None and scores[k] == -np.inf:
+            if follow and used is not None and scores[k] == -np.inf:
                 found = used(k)
                 if found is not None and low <= found <= high:
-                    score(int(found))
+                    score(int(found), follow=False)  # one step: no chain of such fits
         return scores[k]
 
     coarse = np.geomspace(low, high, min(n_coarse, high - low + 1))

@@ -86,6 +86,10 @@ def test_search_tries_the_number_of_clusters_an_unusable_fit_used():
     # a number outside the range, or none, is not tried
     best, scores = coarse_to_fine_search(curve, 6, 12, used={6: 5, 8: None, 12: 7}.get)
     assert 5 not in scores and best == 7
+    # one step only: 12 points at 11, whose fit is unusable too; its 10 is not followed
+    best, scores = coarse_to_fine_search(lambda k: np.nan if k > 10 else -abs(k - 4), 2, 12,
+                                         used={12: 11, 11: 10}.get)
+    assert best == 4 and 11 in scores and 10 not in scores
 
 # ---------------------------------------------------------------- the scores
 def test_silhouette_matches_a_hand_computed_case():
