@@ -4,6 +4,11 @@ keeps, against the seeds' mean ACC, per estimator and table.
     python benchmarks/restarts.py fit --datasets wine,penguins --estimators spice,mtdc \
         --seeds 0,1,2,3,4 --data-home DIR --runs-dir RUNS   # one .npz per fit
     python benchmarks/restarts.py table --runs-dir RUNS     # markdown, to stdout
+    python benchmarks/restarts.py fit ... --params "batch_size=64" --runs-dir RUNS64
+
+``--params`` sets estimator parameters other than the defaults (``name=value``,
+comma-separated, values as Python literals), so two runs folders compare two settings
+seed by seed.
 
 ``fit`` runs ``make_pipeline(StandardScaler(), estimator(k, random_state=seed))`` at the
 defaults, one process and one torch thread, and keeps each fit's labels, its embedding
@@ -16,6 +21,7 @@ read only for ACC.
 """
 
 import argparse
+import ast
 import collections
 import sys
 import time
@@ -33,17 +39,19 @@ OWN_WEIGHTS = {"own": 1.0, "mix": 0.5, "cross": 0.0}
 
 def fit(args):
     import torch
+    from bench_datasets import DATASETS
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     import skdeepcluster as sk
-    from bench_datasets import DATASETS
     from skdeepcluster.metrics import clustering_accuracy
     from skdeepcluster.metrics._unsupervised import score_rows
 
     torch.set_num_threads(1)
     classes = {"spice": sk.SPICEClustering, "spc": sk.SelectivePseudoLabelClustering,
                "clusmatch": sk.ClusMatch, "mtdc": sk.MutualTaughtClustering}
+    params = {key: ast.literal_eval(value) for key, value in
+              (item.split("=", 1) for item in args.params.split(",") if item)}
     runs = Path(args.runs_dir)
     runs.mkdir(parents=True, exist_ok=True)
     for name in args.datasets.split(","):
@@ -55,8 +63,8 @@ def fit(args):
                 path = runs / f"{name}__{est}__{seed}.npz"
                 if path.exists():
                     continue
-                model = make_pipeline(StandardScaler(),
-                                      classes[est](k, random_state=seed, device="cpu"))
+                model = make_pipeline(StandardScaler(), classes[est](
+                    k, random_state=seed, device="cpu", **params))
                 start = time.perf_counter()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
@@ -126,6 +134,7 @@ def main(argv=None):
     f.add_argument("--datasets", required=True)
     f.add_argument("--estimators", default="spice,clusmatch,mtdc")
     f.add_argument("--seeds", default="0,1,2,3,4")
+    f.add_argument("--params", default="", help="e.g. 'bce_weight=1.0,batch_size=64'")
     f.add_argument("--data-home")
     f.add_argument("--runs-dir", required=True)
     t = sub.add_parser("table")
