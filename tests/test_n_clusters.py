@@ -69,7 +69,6 @@ def test_search_follows_scores_that_change_as_candidates_are_added():
     assert sorted(calls) == sorted(scores)  # still one evaluation per k
 
 
-
 def test_search_tries_the_number_of_clusters_an_unusable_fit_used():
     # 6, 8 and 12 leave clusters empty (using 5, 7 and 7 clusters); from the usable
     # 2, 3 and 4 alone the refinement stops at 5, below the peak at 7
@@ -90,6 +89,7 @@ def test_search_tries_the_number_of_clusters_an_unusable_fit_used():
     best, scores = coarse_to_fine_search(lambda k: np.nan if k > 10 else -abs(k - 4), 2, 12,
                                          used={12: 11, 11: 10}.get)
     assert best == 4 and 11 in scores and 10 not in scores
+
 
 # ---------------------------------------------------------------- the scores
 def test_silhouette_matches_a_hand_computed_case():
