@@ -40,10 +40,10 @@ def main(argv=None):
 
     import numpy as np
     import torch
+    from bench_datasets import DATASETS
     from skorch.dataset import Dataset
     from torch.utils.data import DataLoader
 
-    from bench_datasets import DATASETS
     from skdeepcluster.training import batch_loader
 
     torch.set_num_threads(1)

@@ -23,9 +23,9 @@ from spc_rounds import load  # also puts the repository on sys.path
 from skdeepcluster import SPICEClustering, clustering_accuracy
 from skdeepcluster._input import validate_input
 from skdeepcluster.augment import ImageViews
+from skdeepcluster.base import FitContext
 from skdeepcluster.nn import build_backbone, forward_in_batches, l2_normalize
 from skdeepcluster.selection import chunked_knn
-from skdeepcluster.base import FitContext
 from skdeepcluster.stages import ContrastivePretraining
 
 

@@ -34,8 +34,9 @@ DEFAULTS = {name: {} for name in ("SPICE", "SPC", "ClusMatch", "MTDC")}
 
 
 def _estimator(name, params):
-    import skdeepcluster as sk
     from sklearn.cluster import KMeans
+
+    import skdeepcluster as sk
 
     if "precision" in sk.SPICEClustering().get_params():
         params = {**params, "precision": "float32"}

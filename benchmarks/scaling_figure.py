@@ -47,7 +47,8 @@ def plot(rows, path):
             points = [(int(r["n_samples"]), float(r[column])) for r in rows
                       if r["method"] == method and r["status"] == "ok" and r[column]]
             if points:
-                ax.plot(*zip(*points), marker="o", label=method.replace(" on vectors", ""))
+                ax.plot(*zip(*points, strict=True), marker="o",
+                        label=method.replace(" on vectors", ""))
         ns = sorted({int(r["n_samples"]) for r in rows})
         ref = [float(r[column]) for r in rows if r["status"] == "ok" and r[column]]
         start = min(ref) if column == "fit_s" else max(ref) / (ns[-1] / ns[0])

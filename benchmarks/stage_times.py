@@ -95,7 +95,7 @@ def write_table(out, labelled_dirs):
     lines = ["| estimator | stage | " + " | ".join(f"{lb}, s" for lb in labels) + " |",
              "|---|---|" + "---:|" * len(labels)]
     for estimator, by_label in runs.items():
-        def cell(label, key):
+        def cell(label, key, by_label=by_label):
             row = by_label.get(label)
             value = None if row is None else (row["fit_s"] if key is None
                                               else row["stages_s"].get(key))
@@ -127,9 +127,9 @@ def main(argv=None):
 
     import numpy as np
     import torch
+    from bench_datasets import DATASETS
 
     import skdeepcluster
-    from bench_datasets import DATASETS
     from skdeepcluster.metrics import clustering_accuracy
 
     torch.set_num_threads(args.threads)

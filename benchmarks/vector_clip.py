@@ -42,11 +42,11 @@ def main(argv=None):
 
     import numpy as np
     import torch
+    from bench_datasets import DATASETS
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     import skdeepcluster
-    from bench_datasets import DATASETS
     from skdeepcluster.metrics import clustering_accuracy
 
     torch.set_num_threads(1)

@@ -36,11 +36,11 @@ def main(argv=None):
         return 0
 
     import torch
+    from bench_datasets import DATASETS
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     import skdeepcluster as sk
-    from bench_datasets import DATASETS
     from skdeepcluster.metrics import clustering_accuracy
 
     torch.set_num_threads(1)

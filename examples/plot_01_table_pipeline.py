@@ -59,7 +59,8 @@ search = GridSearchCV(
 )
 search.fit(X, y)
 
-for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"]):
+for params, score in zip(search.cv_results_["params"], search.cv_results_["mean_test_score"],
+                         strict=True):
     print(params, f"mean held-out accuracy {score:.3f}")
 print("best:", search.best_params_)
 
@@ -90,6 +91,7 @@ fig, axes = plt.subplots(1, 3, figsize=(11, 3.5), sharex=True, sharey=True)
 for ax, (title, colours) in zip(
     axes,
     [("cultivar (y)", y), ("SPICEClustering", labels), ("KMeans", kmeans.predict(X))],
+    strict=True,
 ):
     ax.scatter(xy[:, 0], xy[:, 1], c=colours, s=12, cmap="viridis")
     ax.set_title(title)

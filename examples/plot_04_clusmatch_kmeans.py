@@ -72,7 +72,8 @@ from skdeepcluster import align_labels
 
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.6))
 for ax, (title, labels) in zip(
-    axes, [("KMeans", kmeans.labels_), ("ClusMatch on KMeans", clusmatch.labels_)]
+    axes, [("KMeans", kmeans.labels_), ("ClusMatch on KMeans", clusmatch.labels_)],
+    strict=True,
 ):
     table = contingency_matrix(y, align_labels(labels, y))
     ax.imshow(table, cmap="Blues")

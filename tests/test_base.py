@@ -7,7 +7,6 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from skdeepcluster import SPICEClustering
 from skdeepcluster._input import resolve_device
 from skdeepcluster.stages import SelfLabellingHeads
 from tests.estimators import spice as tiny

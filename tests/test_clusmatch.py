@@ -13,7 +13,6 @@ from tests.estimators import clusmatch as tiny
 from tests.estimators import clusmatch_on_kmeans as on_kmeans
 
 
-
 def test_clone_and_pickle_with_base(blobs):
     import pickle
 

@@ -8,7 +8,6 @@ from skdeepcluster.nn import MTDCModel
 from tests.estimators import mtdc as tiny
 
 
-
 @pytest.mark.parametrize("k, expected", [(1, 1), (2, 1), (3, 2), (4, 3), (10, 3)])
 def test_top_r_is_clamped_for_small_k(k, expected):
     X = np.random.RandomState(0).normal(size=(40, 3))

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 import torch
 
+from skdeepcluster._input import InputSpec
 from skdeepcluster.augment import NeighborViews, make_views, mine_neighbors
 from skdeepcluster.augment._neighbors import _faiss
-from skdeepcluster._input import InputSpec
 
 BACKENDS = ["torch"] + (["faiss"] if _faiss() is not None else [])
 

@@ -6,6 +6,8 @@ import torch
 
 from skdeepcluster import SelectivePseudoLabelClustering, _umap, clustering_accuracy
 from skdeepcluster._input import InputSpec
+from skdeepcluster.losses import latent_noise, spc_loss
+from skdeepcluster.nn import ConvAutoencoder, MLPAutoencoder, build_autoencoder
 from skdeepcluster.stages import (
     LatentClustering,
     _ensemble,
@@ -15,11 +17,8 @@ from skdeepcluster.stages import (
     hdbscan_exactly_k,
     head_augmentation,
 )
-from skdeepcluster.losses import latent_noise, spc_loss
-from skdeepcluster.nn import ConvAutoencoder, MLPAutoencoder, build_autoencoder
 from skdeepcluster.training._autoencoder import train_autoencoder
 from tests.estimators import spc as tiny
-
 
 
 # ---------------------------------------------------------------------- the loss

@@ -1,10 +1,8 @@
 import numpy as np
 import pytest
 
-from skdeepcluster import SPICEClustering, clustering_accuracy
-from skdeepcluster._input import InputSpec
+from skdeepcluster import clustering_accuracy
 from tests.estimators import spice as tiny
-
 
 
 @pytest.mark.parametrize("head_init", ["random", "kmeans"])

@@ -12,8 +12,6 @@ from torch import nn
 from skdeepcluster.nn._precision import autocast
 
 
-
-
 class MLPBackbone(nn.Module):
     """``in_features -> hidden... -> out_features`` with BatchNorm and ReLU between layers.
 

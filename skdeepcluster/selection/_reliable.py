@@ -9,7 +9,6 @@ from skdeepcluster._warnings import warn_user
 from skdeepcluster.selection._base import Selection
 from skdeepcluster.selection._neighbors import chunked_knn
 
-
 #: Above this many samples, the reliable set is chosen among a random subset this large.
 MAX_RELIABLE_CANDIDATES = 100_000
 

@@ -21,6 +21,7 @@ from skdeepcluster.training import (
     make_net,
 )
 
+
 @dataclass
 class SelfLabellingHeads:
     """``n_heads`` heads ``d -> d -> K`` on the frozen backbone.

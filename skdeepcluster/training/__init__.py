@@ -24,8 +24,6 @@ from skdeepcluster.training._mtdc_net import (
     MTDCCriterion,
     MTDCNet,
 )
-from skdeepcluster.training._progress import StageProgress, progress_bar
-from skdeepcluster.training._threads import preserved_thread_settings, single_threaded
 from skdeepcluster.training._nets import (
     ContrastiveNet,
     FixMatchCriterion,
@@ -39,6 +37,8 @@ from skdeepcluster.training._nets import (
     fit_or_initialize,
     make_net,
 )
+from skdeepcluster.training._progress import StageProgress, progress_bar
+from skdeepcluster.training._threads import preserved_thread_settings, single_threaded
 
 __all__ = [
     "AutoencoderNet",

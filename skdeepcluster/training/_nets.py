@@ -10,15 +10,14 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback
 from torch.utils.data import DataLoader
 
-from skdeepcluster.training._data_parallel import ReleaseAccelerator, data_parallel
-from skdeepcluster.training._datasets import batch_loader
-from skdeepcluster.training._progress import StageProgress
-
 from skdeepcluster.losses import (
     fixmatch_consistency_loss,
     nt_xent_loss,
     pseudo_label_cross_entropy,
 )
+from skdeepcluster.training._data_parallel import ReleaseAccelerator, data_parallel
+from skdeepcluster.training._datasets import batch_loader
+from skdeepcluster.training._progress import StageProgress
 
 
 class _Criterion(torch.nn.Module):
