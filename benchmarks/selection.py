@@ -128,14 +128,16 @@ def search(args):
 def _search_once(fitted, rule, low, high, rows, fallback=True):
     """The search under ``rule`` ("own": each fit's silhouette in its own embedding;
     "cross": its mean silhouette over every fit's embedding; "mix": the mean of the two,
-    the package's rule), on ``fitted(k)`` runs, scored on ``rows``, exactly as the
-    estimators score; the pick, the scores, the fit time. ``fallback=False``: the
-    search before session 31, which did not try the number of clusters an unusable fit
-    (clusters left empty) used."""
+    the package's rule; "mix-1se": the fewest clusters within one standard error of the
+    best by "mix", tried in session 32 and not adopted), on ``fitted(k)`` runs, scored
+    on ``rows``, exactly as the estimators score; the pick, the scores, the fit time.
+    ``fallback=False``: the search before session 31, which did not try the number of
+    clusters an unusable fit (clusters left empty) used."""
     from skdeepcluster._n_clusters import CrossSilhouettes, coarse_to_fine_search
     from skdeepcluster.metrics import embedding_silhouette
 
-    judged, fit_s = CrossSilhouettes(own_weight=0.5 if rule == "mix" else 0.0), []
+    judged = CrossSilhouettes(own_weight=0.5 if rule in ("mix", "mix-1se") else 0.0)
+    fit_s = []
     used = {}  # k -> the number of clusters its fit used
 
     def score_of(k):
@@ -154,7 +156,30 @@ def _search_once(fitted, rule, low, high, rows, fallback=True):
     picked, scores = coarse_to_fine_search(score_of, low, high,
                                            rescore=None if rule == "own" else rescore,
                                            used=used.get if fallback else None)
+    if rule == "mix-1se" and np.isfinite(scores[picked]):
+        rows_of = judged.row_scores()
+        for k in (k for k in rows_of if k < picked):
+            diff = rows_of[picked] - rows_of[k]
+            print(f"  {k} vs {picked}: mean difference {diff.mean():.4f}, "
+                  f"standard error {diff.std(ddof=1) / np.sqrt(diff.size):.4f}", flush=True)
+        picked = fewest_within_one_se(rows_of, picked)
     return picked, scores, sum(fit_s)
+
+
+def fewest_within_one_se(row_scores, best):
+    """The smallest ``k`` whose score is within one standard error of ``best``'s (the
+    one-standard-error rule), else ``best``.
+
+    ``row_scores`` maps each candidate to its score row by row, on the same rows (a
+    candidate's score is their mean); the error is that of the mean of the row-by-row
+    differences to ``best``.
+    """
+    top = np.asarray(row_scores[best], dtype=float)
+    for k in sorted(k for k in row_scores if k < best):
+        diff = top - np.asarray(row_scores[k], dtype=float)
+        if diff.size > 1 and diff.mean() <= diff.std(ddof=1) / np.sqrt(diff.size):
+            return k
+    return best
 
 
 def table(args):

@@ -3,7 +3,7 @@ label-free score."""
 
 import numpy as np
 
-from skdeepcluster.metrics import embedding_silhouette
+from skdeepcluster.metrics._unsupervised import sample_silhouettes
 
 #: Candidates of the first, coarse pass (log-spaced over the range).
 N_COARSE = 6
@@ -79,7 +79,9 @@ class CrossSilhouettes:
     the embeddings of every candidate added (its own included). An embedding trained
     for ``k`` clusters tends to gather into ``k`` groups, which flatters its own labels;
     the other candidates' spaces do not share that bias, but they also hold the finer
-    groups that candidates with more clusters learned. Each pair is computed once.
+    groups that candidates with more clusters learned. Each pair is computed once, row
+    by row (every candidate is judged on the same rows), so that two candidates can be
+    compared row against row (:meth:`row_scores`).
     """
 
     def __init__(self, own_weight=0.5):
@@ -91,20 +93,23 @@ class CrossSilhouettes:
 
     def scores(self):
         """``{k: score}`` of every candidate added."""
-        self._judge_all()
-        w = self.own_weight
-        return {i: float(w * self._pairs[i, i] + (1 - w) * np.mean(
-                    [self._pairs[i, j] for j in self._embeddings]))
-                for i in sorted(self._labels)}
+        return {k: float(rows.mean()) for k, rows in self.row_scores().items()}
 
     def own_scores(self):
         """``{k: silhouette of its labels in its own embedding}`` of every candidate."""
         self._judge_all()
-        return {i: float(self._pairs[i, i]) for i in sorted(self._labels)}
+        return {i: float(self._pairs[i, i].mean()) for i in sorted(self._labels)}
+
+    def row_scores(self):
+        """``{k: the score of each row}`` of every candidate; a score is their mean."""
+        self._judge_all()
+        w = self.own_weight
+        return {i: w * self._pairs[i, i] + (1 - w) * np.mean(
+                    [self._pairs[i, j] for j in self._embeddings], axis=0)
+                for i in sorted(self._labels)}
 
     def _judge_all(self):
         for i in self._labels:
             for j in self._embeddings:
                 if (i, j) not in self._pairs:
-                    self._pairs[i, j] = embedding_silhouette(
-                        self._embeddings[j], self._labels[i], sample_size=None)
+                    self._pairs[i, j] = sample_silhouettes(self._embeddings[j], self._labels[i])

@@ -133,6 +133,16 @@ def test_cross_silhouettes_discount_an_embedding_that_flatters_its_own_labels():
     assert scores[2] > scores[4]
 
 
+def test_cross_silhouettes_row_scores_average_to_the_scores():
+    rng = np.random.RandomState(2)
+    judged = CrossSilhouettes(0.5)
+    for k in (2, 4):
+        judged.add(k, rng.normal(size=(50, 3)), rng.randint(0, k, 50))
+    rows, scores = judged.row_scores(), judged.scores()
+    assert {k: v.shape for k, v in rows.items()} == {2: (50,), 4: (50,)}
+    assert all(rows[k].mean() == pytest.approx(scores[k]) for k in scores)
+
+
 def test_probe_agreement_is_one_for_separable_labels_and_zero_for_one_cluster():
     X, y = make_blobs(300, centers=3, n_features=4, cluster_std=0.3, random_state=0)
     assert probe_agreement(X, y) == pytest.approx(1.0)

@@ -108,3 +108,18 @@ def test_kept_reads_what_each_score_would_keep_from_a_table(selection, tmp_path,
     assert cells == ["wine", "SPICE", "0.900", "0.600 (bad)", "0.900", "0.600 (bad)",
                      "0.700", "0.900"]
     assert lines[3].startswith("| mean of 1 | | 0.900 | 0.600, 1 bad | 0.900, 0 bad |")
+
+
+def test_one_standard_error_rule_on_hand_computed_differences(selection):
+    top = np.full(4, 0.5)
+    # differences to the best (12) of 10: -0.01, 0.012, -0.01, 0.012: mean 0.001,
+    # standard error 0.011 * sqrt(4 / 3) / 2 = 0.00635 >= 0.001: within, so 10 is kept
+    within = top - np.array([-0.01, 0.012, -0.01, 0.012])
+    # of 9: 0, 0.004, 0, 0.004: mean 0.002 > its standard error 0.00115
+    outside = top - np.array([0.0, 0.004, 0.0, 0.004])
+    assert selection.fewest_within_one_se({9: outside, 10: within, 12: top}, 12) == 10
+    assert selection.fewest_within_one_se({9: outside, 12: top}, 12) == 12
+    # only smaller numbers are candidates, however close a larger one scores
+    assert selection.fewest_within_one_se({12: top, 14: top + 0.001}, 12) == 12
+    assert selection.fewest_within_one_se({12: top}, 12) == 12
+

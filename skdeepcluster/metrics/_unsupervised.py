@@ -57,11 +57,17 @@ def embedding_silhouette(embedding, labels, *, metric="cosine", sample_size=SCOR
     """
     embedding, labels = _checked(embedding, labels)
     rows = _subset(labels.size, sample_size, random_state)
-    embedding, labels = embedding[rows], labels[rows]
+    return float(sample_silhouettes(embedding[rows], labels[rows], metric=metric).mean())
+
+
+def sample_silhouettes(embedding, labels, *, metric="cosine"):
+    """Silhouette of each row of ``labels`` in ``embedding``, every row: -1 throughout
+    for a labeling with one cluster or with as many clusters as rows."""
+    embedding, labels = _checked(embedding, labels)
     n_found = np.unique(labels).size
     if n_found < 2 or n_found >= labels.size:
-        return -1.0
-    return float(silhouette_samples(embedding, labels, metric=metric).mean())
+        return np.full(labels.size, -1.0)
+    return silhouette_samples(embedding, labels, metric=metric)
 
 
 def probe_agreement(embedding, labels, *, cv=5, sample_size=SCORE_SAMPLE_SIZE, random_state=0):
