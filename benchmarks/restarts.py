@@ -8,7 +8,9 @@ keeps, against the seeds' mean ACC, per estimator and table.
 
 ``--params`` sets estimator parameters other than the defaults (``name=value``,
 comma-separated, values as Python literals), so two runs folders compare two settings
-seed by seed.
+seed by seed; ``--mlp-hidden 128,128`` gives each fit an ``MLPBackbone`` with those
+hidden widths (the default backbone's are 512, 512) sized to the table's columns and
+initialised from the seed (compare with ``--mlp-hidden 512,512``, the same path).
 
 ``fit`` runs ``make_pipeline(StandardScaler(), estimator(k, random_state=seed))`` at the
 defaults, one process and one torch thread, and keeps each fit's labels, its embedding
@@ -63,6 +65,10 @@ def fit(args):
                 path = runs / f"{name}__{est}__{seed}.npz"
                 if path.exists():
                     continue
+                if args.mlp_hidden:
+                    widths = tuple(int(w) for w in args.mlp_hidden.split(","))
+                    torch.manual_seed(seed)  # its initial weights follow the seed too
+                    params["backbone"] = sk.nn.MLPBackbone(X.shape[1], hidden=widths)
                 model = make_pipeline(StandardScaler(), classes[est](
                     k, random_state=seed, device="cpu", **params))
                 start = time.perf_counter()
@@ -135,6 +141,7 @@ def main(argv=None):
     f.add_argument("--estimators", default="spice,clusmatch,mtdc")
     f.add_argument("--seeds", default="0,1,2,3,4")
     f.add_argument("--params", default="", help="e.g. 'bce_weight=1.0,batch_size=64'")
+    f.add_argument("--mlp-hidden", default="", help="e.g. '128,128'")
     f.add_argument("--data-home")
     f.add_argument("--runs-dir", required=True)
     t = sub.add_parser("table")
