@@ -53,3 +53,17 @@ def test_table_reports_the_kept_seeds_accuracy(restarts, tmp_path, capsys):
     assert mean == pytest.approx(np.mean(per_seed), abs=1e-3)
     assert own == per_seed[3] and cross == 1.0 and consensus == 1.0 and best == 1.0
     assert mix in per_seed
+
+
+def test_mlp_hidden_gives_a_seeded_backbone_of_those_widths(restarts, tmp_path):
+    def fit(widths, folder):
+        restarts.main(["fit", "--datasets", "wine", "--estimators", "mtdc", "--seeds", "0",
+                       "--params", "epochs=2,batch_size=32", "--mlp-hidden", widths,
+                       "--runs-dir", str(tmp_path / folder)])
+        return np.load(tmp_path / folder / "wine__mtdc__0.npz")["embedding"]
+
+    # the same widths and seed: the same initial weights, so the same fit; other
+    # widths: another network
+    first, again, narrow = fit("64,64", "a"), fit("64,64", "b"), fit("16", "c")
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, narrow)
