@@ -159,9 +159,9 @@ def _search_once(fitted, rule, low, high, rows, fallback=True):
     if rule == "mix-1se" and np.isfinite(scores[picked]):
         rows_of = judged.row_scores()
         for k in (k for k in rows_of if k < picked):
-            diff = rows_of[picked] - rows_of[k]
-            print(f"  {k} vs {picked}: mean difference {diff.mean():.4f}, "
-                  f"standard error {diff.std(ddof=1) / np.sqrt(diff.size):.4f}", flush=True)
+            mean, error = _mean_difference(rows_of[picked], rows_of[k])
+            print(f"  {k} vs {picked}: mean difference {mean:.4f}, standard error {error:.4f}",
+                  flush=True)
         picked = fewest_within_one_se(rows_of, picked)
     return picked, scores, sum(fit_s)
 
@@ -174,12 +174,19 @@ def fewest_within_one_se(row_scores, best):
     candidate's score is their mean); the error is that of the mean of the row-by-row
     differences to ``best``.
     """
-    top = np.asarray(row_scores[best], dtype=float)
     for k in sorted(k for k in row_scores if k < best):
-        diff = top - np.asarray(row_scores[k], dtype=float)
-        if diff.size > 1 and diff.mean() <= diff.std(ddof=1) / np.sqrt(diff.size):
+        mean, error = _mean_difference(row_scores[best], row_scores[k])
+        if mean <= error:
             return k
     return best
+
+
+def _mean_difference(top, other):
+    """The mean of the row-by-row differences ``top - other`` and its standard error
+    (nan for a single row, which then never counts as within)."""
+    diff = np.asarray(top, dtype=float) - np.asarray(other, dtype=float)
+    error = diff.std(ddof=1) / np.sqrt(diff.size) if diff.size > 1 else np.nan
+    return diff.mean(), error
 
 
 def table(args):

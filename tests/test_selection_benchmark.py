@@ -122,4 +122,3 @@ def test_one_standard_error_rule_on_hand_computed_differences(selection):
     # only smaller numbers are candidates, however close a larger one scores
     assert selection.fewest_within_one_se({12: top, 14: top + 0.001}, 12) == 12
     assert selection.fewest_within_one_se({12: top}, 12) == 12
-
